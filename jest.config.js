@@ -1,0 +1,17 @@
+/** Tests run as ESM against the TypeScript sources; the CLI end-to-end tests run the built bin. */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {
+    '^@countersign/core$': '<rootDir>/packages/core/src/index.ts',
+    '^@countersign/cli$': '<rootDir>/packages/cli/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: '<rootDir>/tsconfig.tests.json' }],
+  },
+  modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],
+  testTimeout: 30000,
+};

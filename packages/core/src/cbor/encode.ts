@@ -1,0 +1,267 @@
+import { CborError } from './errors.js';
+import { CborSimple, CborTag } from './types.js';
+
+/**
+ * Values the encoder accepts: every decoded CBOR value, plus plain objects (text-keyed maps) for
+ * convenience. Output is RFC 8949 core deterministic encoding (section 4.2.1): shortest heads,
+ * definite lengths, map keys in bytewise order of their encodings, floats in their shortest exact form.
+ */
+export type Encodable =
+  | number
+  | bigint
+  | string
+  | boolean
+  | null
+  | undefined
+  | Uint8Array
+  | readonly Encodable[]
+  | ReadonlyMap<Encodable, Encodable>
+  | CborTag<Encodable>
+  | CborSimple
+  | { readonly [key: string]: Encodable };
+
+const MAX_DEPTH = 256;
+const UINT64_MAX = (1n << 64n) - 1n;
+const textEncoder = new TextEncoder();
+
+class ByteWriter {
+  private buffer = new Uint8Array(256);
+  private view = new DataView(this.buffer.buffer);
+  length = 0;
+
+  private reserve(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < needed) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  bytes(value: Uint8Array): void {
+    this.reserve(value.length);
+    this.buffer.set(value, this.length);
+    this.length += value.length;
+  }
+
+  uint16(value: number): void {
+    this.reserve(2);
+    this.view.setUint16(this.length, value);
+    this.length += 2;
+  }
+
+  uint32(value: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, value);
+    this.length += 4;
+  }
+
+  uint64(value: bigint): void {
+    this.reserve(8);
+    this.view.setBigUint64(this.length, value);
+    this.length += 8;
+  }
+
+  float32(value: number): void {
+    this.reserve(4);
+    this.view.setFloat32(this.length, value);
+    this.length += 4;
+  }
+
+  float64(value: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.length, value);
+    this.length += 8;
+  }
+
+  result(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+function writeHead(out: ByteWriter, major: number, argument: number | bigint): void {
+  const prefix = major << 5;
+  if (typeof argument === 'bigint') {
+    if (argument <= 0xffffffffn) {
+      writeHead(out, major, Number(argument));
+      return;
+    }
+    out.byte(prefix | 27);
+    out.uint64(argument);
+    return;
+  }
+  if (argument < 24) {
+    out.byte(prefix | argument);
+  } else if (argument <= 0xff) {
+    out.byte(prefix | 24);
+    out.byte(argument);
+  } else if (argument <= 0xffff) {
+    out.byte(prefix | 25);
+    out.uint16(argument);
+  } else if (argument <= 0xffffffff) {
+    out.byte(prefix | 26);
+    out.uint32(argument);
+  } else {
+    out.byte(prefix | 27);
+    out.uint64(BigInt(argument));
+  }
+}
+
+function writeBigInt(out: ByteWriter, value: bigint): void {
+  const negative = value < 0n;
+  const magnitude = negative ? -1n - value : value;
+  if (magnitude <= UINT64_MAX) {
+    writeHead(out, negative ? 1 : 0, magnitude);
+    return;
+  }
+  // Beyond 64 bits: a bignum (tag 2 or 3) whose content has no leading zero bytes.
+  let hex = magnitude.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  writeHead(out, 6, negative ? 3 : 2);
+  const content = Uint8Array.from(Buffer.from(hex, 'hex'));
+  writeHead(out, 2, content.length);
+  out.bytes(content);
+}
+
+function float16Bits(value: number): number | undefined {
+  // Exact half-precision form of value, or undefined when half precision would lose information.
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const magnitude = Math.abs(value);
+  if (magnitude === Infinity) return sign | 0x7c00;
+  if (magnitude === 0) return sign;
+  const exponent = Math.floor(Math.log2(magnitude));
+  if (exponent > 15) return undefined;
+  if (exponent >= -14) {
+    const mantissa = (magnitude / 2 ** exponent - 1) * 1024;
+    if (!Number.isInteger(mantissa)) return undefined;
+    return sign | ((exponent + 15) << 10) | mantissa;
+  }
+  const subnormal = magnitude / 2 ** -24;
+  if (!Number.isInteger(subnormal) || subnormal >= 1024) return undefined;
+  return sign | subnormal;
+}
+
+function writeFloat(out: ByteWriter, value: number): void {
+  const half = float16Bits(value);
+  if (half !== undefined) {
+    out.byte(0xf9);
+    out.uint16(half);
+  } else if (Math.fround(value) === value) {
+    out.byte(0xfa);
+    out.float32(value);
+  } else {
+    out.byte(0xfb);
+    out.float64(value);
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) {
+    const difference = (a[i] as number) - (b[i] as number);
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
+
+function writeMap(out: ByteWriter, entries: Iterable<[Encodable, Encodable]>, depth: number): void {
+  const encoded: Array<[Uint8Array, Encodable]> = [];
+  for (const [key, value] of entries) encoded.push([encode(key, depth + 1), value]);
+  encoded.sort((a, b) => compareBytes(a[0], b[0]));
+  for (let i = 1; i < encoded.length; i++) {
+    if (compareBytes((encoded[i - 1] as [Uint8Array, Encodable])[0], (encoded[i] as [Uint8Array, Encodable])[0]) === 0) {
+      throw new CborError('CBOR_UNENCODABLE', 'map has two equal keys');
+    }
+  }
+  writeHead(out, 5, encoded.length);
+  for (const [key, value] of encoded) {
+    out.bytes(key);
+    writeItem(out, value, depth + 1);
+  }
+}
+
+function writeItem(out: ByteWriter, value: Encodable, depth: number): void {
+  if (depth > MAX_DEPTH) throw new CborError('CBOR_UNENCODABLE', `value nests deeper than ${MAX_DEPTH} levels`);
+  switch (typeof value) {
+    case 'number':
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
+        if (value >= 0) writeHead(out, 0, value);
+        else writeHead(out, 1, -1 - value);
+      } else {
+        writeFloat(out, value);
+      }
+      return;
+    case 'bigint':
+      writeBigInt(out, value);
+      return;
+    case 'string': {
+      const bytes = textEncoder.encode(value);
+      writeHead(out, 3, bytes.length);
+      out.bytes(bytes);
+      return;
+    }
+    case 'boolean':
+      out.byte(value ? 0xf5 : 0xf4);
+      return;
+    case 'undefined':
+      out.byte(0xf7);
+      return;
+    case 'object':
+      break;
+    default:
+      throw new CborError('CBOR_UNENCODABLE', `cannot encode a ${typeof value}`);
+  }
+  if (value === null) {
+    out.byte(0xf6);
+  } else if (value instanceof Uint8Array) {
+    writeHead(out, 2, value.length);
+    out.bytes(value);
+  } else if (Array.isArray(value)) {
+    writeHead(out, 4, value.length);
+    for (const item of value as readonly Encodable[]) writeItem(out, item, depth + 1);
+  } else if (value instanceof Map) {
+    writeMap(out, value.entries(), depth);
+  } else if (value instanceof CborTag) {
+    if (!Number.isSafeInteger(value.tag) || value.tag < 0) {
+      throw new CborError('CBOR_UNENCODABLE', `tag ${value.tag} is not an unsigned integer`);
+    }
+    writeHead(out, 6, value.tag);
+    writeItem(out, value.value, depth + 1);
+  } else if (value instanceof CborSimple) {
+    const simple = value.value;
+    if (!Number.isInteger(simple) || simple < 0 || simple > 255 || (simple >= 20 && simple < 32)) {
+      throw new CborError('CBOR_UNENCODABLE', `simple value ${simple} has no distinct encoding`);
+    }
+    if (simple < 20) out.byte(0xe0 | simple);
+    else {
+      out.byte(0xf8);
+      out.byte(simple);
+    }
+  } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    writeMap(out, Object.entries(value as Record<string, Encodable>), depth);
+  } else {
+    throw new CborError('CBOR_UNENCODABLE', `cannot encode an instance of ${value.constructor?.name ?? 'unknown class'}`);
+  }
+}
+
+/** Encodes one value as deterministic CBOR. */
+export function encode(value: Encodable, depth = 0): Uint8Array {
+  const out = new ByteWriter();
+  writeItem(out, value, depth);
+  return out.result();
+}
+
+/** The head of a byte string of `length` bytes: lets callers frame large payloads without copying them. */
+export function byteStringHead(length: number): Uint8Array {
+  const out = new ByteWriter();
+  writeHead(out, 2, length);
+  return out.result();
+}

@@ -1,0 +1,3 @@
+export { CountersignError, isCountersignError } from './errors.js';
+export * from './cbor/index.js';
+export * from './digest/hash-algorithms.js';
