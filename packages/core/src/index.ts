@@ -1,3 +1,4 @@
 export { CountersignError, isCountersignError } from './errors.js';
 export * from './cbor/index.js';
 export * from './digest/hash-algorithms.js';
+export * from './cose/index.js';

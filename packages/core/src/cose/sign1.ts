@@ -1,0 +1,200 @@
+import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { CborReader, CborTag, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { CborError } from '../cbor/errors.js';
+import { algorithmById, type SignatureAlgorithm } from './algorithms.js';
+import { CoseError } from './errors.js';
+import { COSE_UNDERSTOOD_LABELS, HeaderLabel, headerLabelName } from './headers.js';
+import { assertKeyFits, curveOf } from './keys.js';
+import type { Signer } from './signer.js';
+
+export const COSE_SIGN1_TAG = 18;
+
+/** A decoded COSE_Sign1 (RFC 9052 section 4.2). The protected header is kept as the exact bytes received. */
+export interface Sign1 {
+  readonly protectedBytes: Uint8Array;
+  readonly protectedHeader: CborMap;
+  readonly unprotectedHeader: CborMap;
+  readonly payload: Uint8Array | null;
+  readonly signature: Uint8Array;
+  readonly tagged: boolean;
+  /** The bytes this message was decoded from (or encoded to), and where its unprotected header lies in them. */
+  readonly encoded: Uint8Array;
+  readonly unprotectedSpan: readonly [start: number, end: number];
+}
+
+export interface DecodeSign1Options {
+  limits?: Partial<DecodeLimits>;
+  /** Refuse untagged input (receipts and registered statements must be tagged). */
+  requireTag?: boolean;
+}
+
+function malformed(reason: string): CoseError {
+  return new CoseError('COSE_MALFORMED', reason);
+}
+
+/** Reads a COSE_Sign1, tagged (18) or untagged. */
+export function decodeSign1(bytes: Uint8Array, options: DecodeSign1Options = {}): Sign1 {
+  const reader = new CborReader(bytes, options.limits);
+  let head = reader.readHead();
+  let tagged = false;
+  if (head.major === 6) {
+    if (head.argument !== COSE_SIGN1_TAG) {
+      throw new CoseError('COSE_WRONG_TAG', `tagged ${String(head.argument)}, not 18 (COSE_Sign1)`);
+    }
+    tagged = true;
+    head = reader.readHead();
+  } else if (options.requireTag) {
+    throw new CoseError('COSE_UNTAGGED', 'COSE_Sign1 must carry tag 18');
+  }
+  if (head.major !== 4 || head.argument !== 4) throw malformed('COSE_Sign1 must be an array of four items');
+
+  const protectedBytes = reader.readItem(1);
+  if (!(protectedBytes instanceof Uint8Array)) throw malformed('protected header must be a byte string');
+  const unprotectedStart = reader.pos;
+  const unprotectedHeader = reader.readItem(1);
+  if (!(unprotectedHeader instanceof Map)) throw malformed('unprotected header must be a map');
+  const unprotectedEnd = reader.pos;
+  const payload = reader.readItem(1);
+  if (!(payload instanceof Uint8Array) && payload !== null) throw malformed('payload must be a byte string or nil');
+  const signature = reader.readItem(1);
+  if (!(signature instanceof Uint8Array)) throw malformed('signature must be a byte string');
+  if (!reader.atEnd) throw new CborError('CBOR_TRAILING', `${reader.remaining} byte(s) follow the COSE_Sign1`);
+
+  const protectedHeader = decodeProtectedHeader(protectedBytes, options.limits);
+  for (const label of protectedHeader.keys()) {
+    if (unprotectedHeader.has(label)) throw malformed(`header ${headerLabelName(label)} appears in both the protected and unprotected headers`);
+  }
+  return {
+    protectedBytes,
+    protectedHeader,
+    unprotectedHeader,
+    payload,
+    signature,
+    tagged,
+    encoded: bytes,
+    unprotectedSpan: [unprotectedStart, unprotectedEnd],
+  };
+}
+
+function decodeProtectedHeader(bytes: Uint8Array, limits?: Partial<DecodeLimits>): CborMap {
+  if (bytes.length === 0) return new Map();
+  const header = decode(bytes, limits);
+  if (!(header instanceof Map)) throw malformed('protected header does not hold a map');
+  return header;
+}
+
+/** Writes a COSE_Sign1, always tagged, with the protected header bytes exactly as held. */
+export function encodeSign1(parts: Pick<Sign1, 'protectedBytes' | 'unprotectedHeader' | 'payload' | 'signature'>): Uint8Array {
+  return encode(
+    new CborTag(COSE_SIGN1_TAG, [
+      parts.protectedBytes,
+      parts.unprotectedHeader as Map<Encodable, Encodable>,
+      parts.payload,
+      parts.signature,
+    ] as Encodable[]) as CborTag<Encodable>,
+  );
+}
+
+/** The bytes a COSE_Sign1 signature covers: ["Signature1", protected, external_aad, payload]. */
+export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = new Uint8Array(0)): Uint8Array {
+  return encode(['Signature1', protectedBytes, externalAad, payload]);
+}
+
+/** The signature algorithm named in the protected header (an alg only in the unprotected header is not trusted). */
+export function signatureAlgorithmOf(message: Pick<Sign1, 'protectedHeader' | 'unprotectedHeader'>): SignatureAlgorithm {
+  const alg = message.protectedHeader.get(HeaderLabel.alg);
+  if (alg === undefined) {
+    const hint = message.unprotectedHeader.has(HeaderLabel.alg) ? ' (it is only in the unprotected header, where it is not signed)' : '';
+    throw new CoseError('COSE_MISSING_ALGORITHM', `protected header has no alg${hint}`);
+  }
+  return algorithmById(alg);
+}
+
+/**
+ * Checks `crit` (RFC 9052 section 3.1): a non-empty array in the protected header whose every label
+ * is present in the protected header and understood by this verifier.
+ */
+export function checkCriticalHeaders(protectedHeader: CborMap, understood: ReadonlySet<CborValue> = COSE_UNDERSTOOD_LABELS): void {
+  const crit = protectedHeader.get(HeaderLabel.crit);
+  if (crit === undefined) return;
+  if (!Array.isArray(crit) || crit.length === 0) throw malformed('crit must be a non-empty array of labels');
+  for (const label of crit) {
+    if (typeof label !== 'number' && typeof label !== 'string') throw malformed('crit holds a label that is neither an integer nor text');
+    if (!understood.has(label)) {
+      throw new CoseError('COSE_UNKNOWN_CRITICAL_HEADER', `critical header ${headerLabelName(label)} is not understood`);
+    }
+    if (!protectedHeader.has(label)) throw malformed(`crit names header ${headerLabelName(label)}, which the protected header lacks`);
+  }
+}
+
+/** Checks a signature with node:crypto; ECDSA signatures are raw r||s sized by the key's curve. */
+export function verifyWithKey(algorithm: SignatureAlgorithm, publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+  assertKeyFits(algorithm, publicKey);
+  switch (algorithm.family) {
+    case 'ecdsa': {
+      const coordinate = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curveOf(publicKey) as 'P-256' | 'P-384' | 'P-521'];
+      if (signature.length !== 2 * coordinate) return false;
+      return cryptoVerify(algorithm.hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    }
+    case 'rsa-pss':
+      return cryptoVerify(
+        algorithm.hash,
+        data,
+        { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+        signature,
+      );
+    case 'eddsa':
+      return cryptoVerify(null, data, publicKey, signature);
+  }
+}
+
+export interface VerifySign1Options {
+  externalAad?: Uint8Array;
+  /** The payload when the message carries nil (detached content). */
+  detachedPayload?: Uint8Array;
+  /** Labels `crit` may name; defaults to the ones the COSE layer understands. */
+  understoodLabels?: ReadonlySet<CborValue>;
+}
+
+/** Verifies a COSE_Sign1 with a public key; throws a CoseError saying what failed. */
+export function verifySign1(message: Sign1, publicKey: KeyObject, options: VerifySign1Options = {}): void {
+  checkCriticalHeaders(message.protectedHeader, options.understoodLabels);
+  const algorithm = signatureAlgorithmOf(message);
+  const payload = message.payload ?? options.detachedPayload;
+  if (!payload) throw new CoseError('COSE_NO_PAYLOAD', 'payload is nil and no detached payload was given');
+  const toBeSigned = sigStructure(message.protectedBytes, payload, options.externalAad);
+  if (!verifyWithKey(algorithm, publicKey, toBeSigned, message.signature)) {
+    throw new CoseError('COSE_BAD_SIGNATURE', `${algorithm.name} signature does not verify`);
+  }
+}
+
+export interface SignSign1Input {
+  protectedHeader: Map<Encodable, Encodable>;
+  unprotectedHeader?: Map<Encodable, Encodable>;
+  payload: Uint8Array;
+  /** Leave the payload out of the message (nil) while still signing over it. */
+  detached?: boolean;
+  externalAad?: Uint8Array;
+}
+
+/** Signs a COSE_Sign1; the signer's algorithm is written into the protected header. */
+export async function signSign1(input: SignSign1Input, signer: Signer): Promise<Sign1> {
+  const header = new Map<Encodable, Encodable>(input.protectedHeader);
+  header.set(HeaderLabel.alg, signer.algorithm.id);
+  const protectedBytes = encode(header);
+  const signature = await signer.sign(sigStructure(protectedBytes, input.payload, input.externalAad));
+  const unprotectedHeader = (input.unprotectedHeader ?? new Map()) as CborMap;
+  const payload = input.detached ? null : input.payload;
+  const encoded = encodeSign1({ protectedBytes, unprotectedHeader, payload, signature });
+  return decodeSign1(encoded);
+}
+
+/** The message with its unprotected header replaced by an empty map, every other byte kept (tag included). */
+export function withEmptyUnprotectedHeader(message: Sign1): Uint8Array {
+  const [start, end] = message.unprotectedSpan;
+  const out = new Uint8Array(message.encoded.length - (end - start) + 1);
+  out.set(message.encoded.subarray(0, start), 0);
+  out[start] = 0xa0;
+  out.set(message.encoded.subarray(end), start + 1);
+  return out;
+}
