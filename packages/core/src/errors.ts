@@ -8,10 +8,23 @@ export abstract class CountersignError<Code extends string = string> extends Err
   readonly code: Code;
 
   constructor(code: Code, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(oneLine(message), options);
     this.code = code;
     this.name = new.target.name;
   }
+}
+
+const MAX_MESSAGE_LENGTH = 400;
+
+/**
+ * Messages quote names, DIDs and labels taken from untrusted input: escaping line breaks, other
+ * controls and bidi overrides keeps each one an honest single line, and the cap keeps a hostile
+ * value from flooding a log.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : flat;
 }
 
 export function isCountersignError(value: unknown): value is CountersignError {

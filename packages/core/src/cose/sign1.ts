@@ -4,7 +4,7 @@ import { CborError } from '../cbor/errors.js';
 import { algorithmById, type SignatureAlgorithm } from './algorithms.js';
 import { CoseError } from './errors.js';
 import { COSE_UNDERSTOOD_LABELS, HeaderLabel, headerLabelName } from './headers.js';
-import { assertKeyFits, curveOf } from './keys.js';
+import { assertKeyFits, curveOf, describeKey } from './keys.js';
 import type { Signer } from './signer.js';
 
 export const COSE_SIGN1_TAG = 18;
@@ -127,9 +127,7 @@ export function checkCriticalHeaders(protectedHeader: CborMap, understood: Reado
   }
 }
 
-/** Checks a signature with node:crypto; ECDSA signatures are raw r||s sized by the key's curve. */
-export function verifyWithKey(algorithm: SignatureAlgorithm, publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
-  assertKeyFits(algorithm, publicKey);
+function cryptoVerifyRaw(algorithm: SignatureAlgorithm, publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   switch (algorithm.family) {
     case 'ecdsa': {
       const coordinate = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curveOf(publicKey) as 'P-256' | 'P-384' | 'P-521'];
@@ -145,6 +143,17 @@ export function verifyWithKey(algorithm: SignatureAlgorithm, publicKey: KeyObjec
       );
     case 'eddsa':
       return cryptoVerify(null, data, publicKey, signature);
+  }
+}
+
+/** Checks a signature with node:crypto; ECDSA signatures are raw r||s sized by the key's curve. */
+export function verifyWithKey(algorithm: SignatureAlgorithm, publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+  assertKeyFits(algorithm, publicKey);
+  try {
+    return cryptoVerifyRaw(algorithm, publicKey, data, signature);
+  } catch {
+    // OpenSSL refuses some key/parameter pairs outright, e.g. an RSASSA-PSS key restricted to another hash.
+    throw new CoseError('COSE_KEY_MISMATCH', `the ${describeKey(publicKey)} key cannot verify ${algorithm.name} signatures`);
   }
 }
 

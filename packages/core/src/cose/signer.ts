@@ -1,7 +1,7 @@
 import { createPublicKey, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
 import { algorithmByName, type SignatureAlgorithm } from './algorithms.js';
 import { KeyError } from './errors.js';
-import { defaultAlgorithmFor, keyIdOf, keyMismatch, readPrivateKey } from './keys.js';
+import { defaultAlgorithmFor, describeKey, keyIdOf, keyMismatch, readPrivateKey } from './keys.js';
 
 /**
  * The port every signing key sits behind: a local key here, an Azure Key Vault / Managed HSM key
@@ -61,7 +61,12 @@ export class LocalSigner implements Signer {
   }
 
   async sign(toBeSigned: Uint8Array): Promise<Uint8Array> {
-    return signWithKey(this.algorithm, this.privateKey, toBeSigned);
+    try {
+      return signWithKey(this.algorithm, this.privateKey, toBeSigned);
+    } catch {
+      // OpenSSL refuses some key/parameter pairs outright, e.g. an RSASSA-PSS key restricted to another hash.
+      throw new KeyError('KEY_ALGORITHM_MISMATCH', `this ${describeKey(this.privateKey)} key cannot sign ${this.algorithm.name}`);
+    }
   }
 
   async publicKey(): Promise<KeyObject> {

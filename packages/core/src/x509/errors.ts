@@ -16,22 +16,6 @@ export type X509ErrorCode =
   | 'DID_X509_POLICY_MISMATCH' // the leaf does not satisfy a predicate of the DID
   | 'DID_X509_KEY_USAGE'; // the leaf's keyUsage does not allow it to sign
 
-const MAX_MESSAGE_LENGTH = 400;
-
-/**
- * Messages quote names and DIDs taken from untrusted input; escaping line breaks, other controls and
- * bidi overrides keeps each message one honest line, and the cap keeps a hostile value from flooding logs.
- */
-function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = message.replace(/[\u0000-\u001f\u007f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : flat;
-}
-
 export class X509Error extends CountersignError<X509ErrorCode> {
   readonly area = 'x509';
-
-  constructor(code: X509ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, oneLine(message), options);
-  }
 }

@@ -1,0 +1,13 @@
+export { StatementError, type StatementErrorCode } from './errors.js';
+export { CwtClaim, readCwtClaims, type CwtClaims } from './cwt-claims.js';
+export { artifactHashAlgorithm, expectedArtifactDigest, readStatementPayload, type StatementPayload } from './payload.js';
+export {
+  DEFAULT_MAX_STATEMENT_SIZE,
+  STATEMENT_UNDERSTOOD_LABELS,
+  createSignedStatement,
+  parseSignedStatement,
+  readReceiptList,
+  verifyStatementSignature,
+  type SignedStatement,
+  type StatementToSign,
+} from './signed-statement.js';

@@ -1,0 +1,180 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { keyIdOf, publicJwkOf } from '../cose/keys.js';
+import { PolicyError } from './errors.js';
+
+export const POLICY_VERSION = 1;
+
+/** A public key an issuer signs with, and when it may be used (rotate-key maintains the window). */
+export interface TrustedKey {
+  /** The key id statements name; defaults to countersign's hex SPKI SHA-256. */
+  kid: string;
+  jwk: JsonWebKey;
+  /** ISO 8601 times; absent means unbounded on that side. */
+  notBefore?: string;
+  notAfter?: string;
+}
+
+export interface IssuerRule {
+  /** The CWT iss a statement must carry: exact text, or a did:x509 resolved against the statement's x5chain. */
+  iss: string;
+  /** Glob patterns (`*`, `?`) the CWT sub must match; absent means any subject. */
+  subjects?: string[];
+  /** Keys for issuers that are not did:x509. */
+  keys?: TrustedKey[];
+}
+
+/** A transparency service whose receipts count (filled by `trust add-service` in a later issue). */
+export interface ServiceRule {
+  iss: string;
+  jwks: { keys: JsonWebKey[] };
+  jwksUri?: string;
+}
+
+export interface ReceiptRules {
+  /** Receipts that must verify for a statement to pass. */
+  minimum: number;
+  /** Every receipt from a listed service must verify, not just `minimum` of them. */
+  requireAllListed: boolean;
+  /** Receipts from services not in the policy are ignored instead of failing the statement. */
+  ignoreUnlisted: boolean;
+}
+
+export interface TrustPolicy {
+  version: typeof POLICY_VERSION;
+  issuers: IssuerRule[];
+  services: ServiceRule[];
+  receipts: ReceiptRules;
+}
+
+export function emptyPolicy(): TrustPolicy {
+  return { version: POLICY_VERSION, issuers: [], services: [], receipts: { minimum: 1, requireAllListed: true, ignoreUnlisted: false } };
+}
+
+function fail(reason: string): never {
+  throw new PolicyError('POLICY_MALFORMED', `trust policy: ${reason}`);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function optionalTime(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) fail(`${where} must be an ISO 8601 time`);
+  return value;
+}
+
+function readKey(value: unknown, where: string): TrustedKey {
+  if (!isObject(value) || !isObject(value.jwk)) fail(`${where} needs a jwk object`);
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: value.jwk as JsonWebKey, format: 'jwk' });
+  } catch {
+    fail(`${where}.jwk is not a usable public key`);
+  }
+  if (value.kid !== undefined && typeof value.kid !== 'string') fail(`${where}.kid must be text`);
+  return {
+    kid: (value.kid as string | undefined) ?? keyIdOf(key),
+    jwk: value.jwk as JsonWebKey,
+    notBefore: optionalTime(value.notBefore, `${where}.notBefore`),
+    notAfter: optionalTime(value.notAfter, `${where}.notAfter`),
+  };
+}
+
+function readIssuer(value: unknown, index: number): IssuerRule {
+  const where = `issuers[${index}]`;
+  if (!isObject(value) || typeof value.iss !== 'string' || value.iss === '') fail(`${where} needs a non-empty iss`);
+  const rule: IssuerRule = { iss: value.iss };
+  if (value.subjects !== undefined) {
+    if (!Array.isArray(value.subjects) || !value.subjects.every((s) => typeof s === 'string')) fail(`${where}.subjects must be a list of patterns`);
+    rule.subjects = value.subjects as string[];
+  }
+  if (value.keys !== undefined) {
+    if (!Array.isArray(value.keys)) fail(`${where}.keys must be a list`);
+    rule.keys = value.keys.map((key, i) => readKey(key, `${where}.keys[${i}]`));
+  }
+  return rule;
+}
+
+function readService(value: unknown, index: number): ServiceRule {
+  const where = `services[${index}]`;
+  if (!isObject(value) || typeof value.iss !== 'string') fail(`${where} needs an iss`);
+  if (!isObject(value.jwks) || !Array.isArray(value.jwks.keys)) fail(`${where}.jwks must be a JWK set`);
+  if (value.jwksUri !== undefined && typeof value.jwksUri !== 'string') fail(`${where}.jwksUri must be text`);
+  return { iss: value.iss, jwks: { keys: value.jwks.keys as JsonWebKey[] }, jwksUri: value.jwksUri as string | undefined };
+}
+
+function readReceiptRules(value: unknown): ReceiptRules {
+  const defaults = emptyPolicy().receipts;
+  if (value === undefined) return defaults;
+  if (!isObject(value)) fail('receipts must be an object');
+  const minimum = value.minimum ?? defaults.minimum;
+  if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0) fail('receipts.minimum must be a whole number');
+  for (const flag of ['requireAllListed', 'ignoreUnlisted'] as const) {
+    if (value[flag] !== undefined && typeof value[flag] !== 'boolean') fail(`receipts.${flag} must be true or false`);
+  }
+  return {
+    minimum,
+    requireAllListed: (value.requireAllListed as boolean | undefined) ?? defaults.requireAllListed,
+    ignoreUnlisted: (value.ignoreUnlisted as boolean | undefined) ?? defaults.ignoreUnlisted,
+  };
+}
+
+/** Reads and checks a trust policy from its JSON text. */
+export function parsePolicy(text: string): TrustPolicy {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    fail('not valid JSON');
+  }
+  if (!isObject(value)) fail('must be a JSON object');
+  if (value.version !== POLICY_VERSION) {
+    if (typeof value.version === 'number' && value.version > POLICY_VERSION) {
+      throw new PolicyError('POLICY_VERSION', `trust policy version ${value.version} needs a newer countersign`);
+    }
+    fail(`version must be ${POLICY_VERSION}`);
+  }
+  const issuers = value.issuers ?? [];
+  const services = value.services ?? [];
+  if (!Array.isArray(issuers)) fail('issuers must be a list');
+  if (!Array.isArray(services)) fail('services must be a list');
+  return {
+    version: POLICY_VERSION,
+    issuers: issuers.map(readIssuer),
+    services: services.map(readService),
+    receipts: readReceiptRules(value.receipts),
+  };
+}
+
+export function serializePolicy(policy: TrustPolicy): string {
+  return `${JSON.stringify(policy, null, 2)}\n`;
+}
+
+export interface AddIssuerInput {
+  iss: string;
+  key?: KeyObject;
+  subjects?: string[];
+  notBefore?: string;
+  notAfter?: string;
+}
+
+/** Returns the policy with the issuer added, or its key and subjects merged into the existing rule. */
+export function addIssuer(policy: TrustPolicy, input: AddIssuerInput): TrustPolicy {
+  const issuers = policy.issuers.map((rule) => ({ ...rule }));
+  let rule = issuers.find((existing) => existing.iss === input.iss);
+  if (!rule) {
+    rule = { iss: input.iss };
+    issuers.push(rule);
+  } else if (!input.key && !input.subjects) {
+    throw new PolicyError('POLICY_DUPLICATE', `issuer ${input.iss} is already trusted`);
+  }
+  if (input.subjects) rule.subjects = [...new Set([...(rule.subjects ?? []), ...input.subjects])];
+  if (input.key) {
+    const kid = keyIdOf(input.key);
+    if (rule.keys?.some((key) => key.kid === kid)) throw new PolicyError('POLICY_DUPLICATE', `key ${kid} is already trusted for ${input.iss}`);
+    const trusted: TrustedKey = { kid, jwk: publicJwkOf(input.key) };
+    if (input.notBefore) trusted.notBefore = input.notBefore;
+    if (input.notAfter) trusted.notAfter = input.notAfter;
+    rule.keys = [...(rule.keys ?? []), trusted];
+  }
+  return { ...policy, issuers };
+}

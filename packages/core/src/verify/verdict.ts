@@ -1,0 +1,65 @@
+import { oneLine } from '../errors.js';
+
+/** The checks a verdict reports, in the order they are made. */
+export type CheckName =
+  | 'statement-format' // decodes as a SCITT signed statement
+  | 'artifact-digest' // the artifact's bytes are the ones the statement names
+  | 'issuer' // the CWT iss is trusted (and a did:x509 iss resolves against the x5chain)
+  | 'subject' // the CWT sub is one the issuer may sign for
+  | 'key-validity' // the key or certificate was valid at registration time
+  | 'statement-signature' // the issuer's signature verifies
+  | 'receipts'; // enough receipts from trusted services verify
+
+export type Outcome = 'pass' | 'fail' | 'skipped';
+
+export interface Check {
+  readonly name: CheckName;
+  readonly outcome: Outcome;
+  /** One line: what was found, or why it was not checked. */
+  readonly reason: string;
+}
+
+export interface Verdict {
+  /** True when no check failed. */
+  readonly verified: boolean;
+  readonly checks: readonly Check[];
+  /** What the statement claims, when it could be read. */
+  readonly statement?: {
+    readonly issuer: string;
+    readonly subject: string;
+    readonly algorithm: string;
+    readonly issuedAt?: number;
+  };
+}
+
+export class VerdictBuilder {
+  private readonly checks: Check[] = [];
+
+  pass(name: CheckName, reason: string): this {
+    this.checks.push({ name, outcome: 'pass', reason: oneLine(reason) });
+    return this;
+  }
+
+  fail(name: CheckName, reason: string): this {
+    this.checks.push({ name, outcome: 'fail', reason: oneLine(reason) });
+    return this;
+  }
+
+  skip(name: CheckName, reason: string): this {
+    this.checks.push({ name, outcome: 'skipped', reason: oneLine(reason) });
+    return this;
+  }
+
+  has(name: CheckName, outcome: Outcome): boolean {
+    return this.checks.some((check) => check.name === name && check.outcome === outcome);
+  }
+
+  build(statement?: Verdict['statement']): Verdict {
+    return { verified: !this.checks.some((check) => check.outcome === 'fail'), checks: [...this.checks], statement };
+  }
+}
+
+/** The first failed check, for a one-line answer. */
+export function firstFailure(verdict: Verdict): Check | undefined {
+  return verdict.checks.find((check) => check.outcome === 'fail');
+}

@@ -1,0 +1,103 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { HashAlgorithm } from '../digest/hash-algorithms.js';
+import { isCountersignError } from '../errors.js';
+import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
+import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
+import { subjectMatches } from '../trust/subject-pattern.js';
+import type { TrustPolicy } from '../trust/policy.js';
+import { issuerKey } from './issuer-key.js';
+import { VerdictBuilder, type Verdict } from './verdict.js';
+
+export interface ArtifactDigest {
+  algorithm: HashAlgorithm;
+  digest: Uint8Array;
+}
+
+export interface VerifyStatementInput {
+  statement: Uint8Array;
+  /** The artifact's digest in the algorithm `requiredArtifactHash` names for this statement. */
+  artifact: ArtifactDigest;
+  policy: TrustPolicy;
+  /** Let a statement without receipts pass (until it has been logged). */
+  allowUnlogged?: boolean;
+  /** The time keys and certificates are judged at when no receipt gives a registration time. */
+  now?: Date;
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
+  const algorithm = artifactHashAlgorithm(statement.payload);
+  if (artifact.algorithm.name !== algorithm.name) {
+    verdict.fail('artifact-digest', `statement names a ${algorithm.name} digest, but a ${artifact.algorithm.name} digest was given`);
+    return;
+  }
+  const expected = expectedArtifactDigest(statement.payload);
+  if (expected.length === artifact.digest.length && timingSafeEqual(expected, artifact.digest)) {
+    verdict.pass('artifact-digest', `${algorithm.name}:${hex(expected)}`);
+  } else {
+    verdict.fail('artifact-digest', `artifact ${algorithm.name} is ${hex(artifact.digest)}, statement names ${hex(expected)}`);
+  }
+}
+
+/**
+ * Decides whether an artifact may be released on the strength of its signed statement: every check
+ * runs that can, and each says why it passed or failed, so a refused release names its cause.
+ */
+export function verifyStatement(input: VerifyStatementInput): Verdict {
+  const verdict = new VerdictBuilder();
+  let statement: SignedStatement;
+  try {
+    statement = parseSignedStatement(input.statement);
+  } catch (error) {
+    if (!isCountersignError(error)) throw error;
+    return verdict.fail('statement-format', error.message).build();
+  }
+  const { iss, sub } = statement.claims;
+  const summary = { issuer: iss, subject: sub, algorithm: statement.algorithm.name, issuedAt: statement.claims.iat };
+  verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
+  checkArtifact(verdict, statement, input.artifact);
+
+  const at = input.now ?? new Date();
+  const rule = input.policy.issuers.find((candidate) => candidate.iss === iss);
+  if (!rule) {
+    verdict.fail('issuer', `issuer ${iss} is not in the trust policy`);
+    verdict.skip('subject', 'issuer not trusted');
+    verdict.skip('key-validity', 'issuer not trusted');
+    verdict.skip('statement-signature', 'no trusted key to check it with');
+  } else {
+    const key = issuerKey(statement, rule, at);
+    if (key.ok) verdict.pass('issuer', `${iss} (${key.source})`);
+    else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
+    else verdict.pass('issuer', iss);
+
+    const allowed = rule.subjects === undefined || rule.subjects.some((pattern) => subjectMatches(pattern, sub));
+    if (allowed) verdict.pass('subject', sub);
+    else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
+
+    if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()}`);
+    else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
+    else verdict.skip('key-validity', 'no trusted key');
+
+    if (!key.ok) {
+      verdict.skip('statement-signature', 'no trusted key to check it with');
+    } else {
+      try {
+        verifyStatementSignature(statement, key.publicKey);
+        verdict.pass('statement-signature', `${statement.algorithm.name} signature verifies`);
+      } catch (error) {
+        if (!isCountersignError(error)) throw error;
+        verdict.fail('statement-signature', error.message);
+      }
+    }
+  }
+
+  if (statement.receipts.length === 0) {
+    if (input.allowUnlogged) verdict.skip('receipts', 'no receipt; allowed by --allow-unlogged');
+    else verdict.fail('receipts', 'statement has no receipt: register it with a transparency service, or pass --allow-unlogged');
+  } else {
+    // Receipt verification arrives with the transparency service; until then receipts cannot count.
+    verdict.fail('receipts', `${statement.receipts.length} receipt(s) present, but this version cannot verify receipts yet`);
+  }
+  return verdict.build(summary);
+}
