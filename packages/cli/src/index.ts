@@ -1,1 +1,6 @@
-export {};
+export { main, COMMANDS, type MainIo } from './main.js';
+export { CliError, ExitCode, type CliErrorCode } from './errors.js';
+export { ConsoleHost, RecordingHost, type Host } from './host.js';
+export { signArtifacts, defaultIssuer, type SignStepInput, type SignedArtifact } from './steps/sign.js';
+export { verifyArtifact, type VerifyStepInput, type VerifyStepResult } from './steps/verify.js';
+export { releaseArtifact, type ReleaseInput, type ReleaseResult } from './steps/release.js';

@@ -1,0 +1,88 @@
+import { basename, dirname, join } from 'node:path';
+import {
+  createSignedStatement,
+  deriveDidX509,
+  keyIdOf,
+  parseCertificate,
+  type HashAlgorithm,
+  type Signer,
+} from '@countersign/core';
+import { CliError } from '../errors.js';
+import type { Host } from '../host.js';
+import { guessContentType } from '../io/content-type.js';
+import { digestFiles } from '../io/digest-files.js';
+import { writeOutput } from '../io/files.js';
+
+export interface SignStepInput {
+  files: string[];
+  signer: Signer;
+  hashAlgorithm: HashAlgorithm;
+  /** Defaults to the did:x509 of `x5chain` when given, else the signer's key id. */
+  issuer?: string;
+  /** Defaults to each file's name. */
+  subject?: string;
+  /** Certificates, leaf first, for the protected x5chain. */
+  x5chain?: Uint8Array[];
+  /** Defaults to a guess from each file's extension. */
+  contentType?: string;
+  location?: string;
+  /** Where statements go; beside each file when absent. */
+  outDir?: string;
+  now?: Date;
+}
+
+export interface SignedArtifact {
+  file: string;
+  statementPath: string;
+  algorithm: string;
+  digest: string;
+  issuer: string;
+  subject: string;
+  size: number;
+}
+
+/** The issuer a signer speaks as when none is given: the chain's did:x509, else its key id. */
+export function defaultIssuer(signer: Signer, x5chain?: Uint8Array[]): string {
+  if (x5chain && x5chain.length > 0) return deriveDidX509(x5chain);
+  return Buffer.from(signer.keyId).toString('utf8');
+}
+
+async function checkChainMatchesSigner(signer: Signer, x5chain: Uint8Array[]): Promise<void> {
+  if (!signer.publicKey) return;
+  const leaf = parseCertificate(x5chain[0] as Uint8Array);
+  if (keyIdOf(leaf.publicKey) !== keyIdOf(await signer.publicKey())) {
+    throw new CliError('INPUT_UNREADABLE', 'the first certificate of the chain is not for the signing key');
+  }
+}
+
+/** Digests each file, wraps the digest in a signed statement and writes FILE.cose. */
+export async function signArtifacts(input: SignStepInput, host: Host): Promise<SignedArtifact[]> {
+  if (input.x5chain?.length) await checkChainMatchesSigner(input.signer, input.x5chain);
+  const issuer = input.issuer ?? defaultIssuer(input.signer, input.x5chain);
+  const issuedAt = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const digests = await digestFiles(input.files, input.hashAlgorithm);
+  const signed: SignedArtifact[] = [];
+  for (const { path, digest, size } of digests) {
+    const subject = input.subject ?? basename(path);
+    const statement = await createSignedStatement(
+      {
+        hashAlgorithm: input.hashAlgorithm,
+        digest,
+        issuer,
+        subject,
+        issuedAt,
+        preimageContentType: input.contentType ?? guessContentType(path),
+        location: input.location,
+        x5chain: input.x5chain,
+      },
+      input.signer,
+    );
+    const statementPath = join(input.outDir ?? dirname(path), `${basename(path)}.cose`);
+    await writeOutput(statementPath, statement);
+    const hex = Buffer.from(digest).toString('hex');
+    host.info(`signed ${path} (${input.hashAlgorithm.name}:${hex}) -> ${statementPath}`);
+    signed.push({ file: path, statementPath, algorithm: input.signer.algorithm.name, digest: `${input.hashAlgorithm.name}:${hex}`, issuer, subject, size });
+  }
+  host.setOutput('statements', signed.map((item) => item.statementPath).join('\n'));
+  return signed;
+}

@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI_BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
+
+export interface CliRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `countersign` as a separate process, the way a user or CI job does. */
+export function countersign(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliRun {
+  const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
+    cwd: options.cwd,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 30_000,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  if (result.error) throw result.error;
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh directory for one test file, removed by the returned cleanup. */
+export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `countersign-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A failure must be reported as one line naming the cause, never a stack trace. */
+export function expectOneLineError(run: CliRun, status: number, pattern: RegExp): void {
+  expect(run.status).toBe(status);
+  const lines = run.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
