@@ -106,6 +106,7 @@ describe('COSE_Sign1 signing', () => {
     const signer = LocalSigner.from(pair.privateKey, name);
     const message = await signSign1({ protectedHeader: new Map([[HeaderLabel.contentType, 'text/plain']]), payload }, signer);
     expect(message.encoded[0]).toBe(0xd2);
+    expect(decodeSign1(message.encoded)).toEqual(message);
     expect(message.protectedHeader.get(HeaderLabel.alg)).toBe(signer.algorithm.id);
     const signatureLength = { ES256: 64, ES384: 96, ES512: 132, PS256: 256, PS384: 256, PS512: 256, EdDSA: 64 }[name];
     expect(message.signature.length).toBe(signatureLength);
@@ -168,6 +169,7 @@ describe('COSE_Sign1 signing', () => {
       { protectedHeader: new Map(), unprotectedHeader: new Map([[HeaderLabel.receipts, [new Uint8Array([1, 2, 3])]]]), payload },
       LocalSigner.from(keys.ES256.privateKey),
     );
+    expect(decodeSign1(message.encoded).unprotectedSpan).toEqual(message.unprotectedSpan);
     const emptied = withEmptyUnprotectedHeader(message);
     const reread = decodeSign1(emptied);
     expect(reread.unprotectedHeader.size).toBe(0);

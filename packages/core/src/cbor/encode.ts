@@ -28,6 +28,8 @@ class ByteWriter {
   private buffer = new Uint8Array(256);
   private view = new DataView(this.buffer.buffer);
   length = 0;
+  /** Set while an encode call owns this writer, so that a nested call takes a fresh one. */
+  busy = false;
 
   private reserve(extra: number): void {
     const needed = this.length + extra;
@@ -43,6 +45,22 @@ class ByteWriter {
   byte(value: number): void {
     this.reserve(1);
     this.buffer[this.length++] = value;
+  }
+
+  /** Writes a text string's head and bytes when it is short and ASCII; false (nothing written) otherwise. */
+  asciiText(value: string): boolean {
+    const length = value.length;
+    if (length >= 24) return false;
+    this.reserve(length + 1);
+    const start = this.length;
+    this.buffer[start] = 0x60 | length;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) return false;
+      this.buffer[start + 1 + i] = code;
+    }
+    this.length = start + 1 + length;
+    return true;
   }
 
   bytes(value: Uint8Array): void {
@@ -172,9 +190,53 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-function writeMap(out: ByteWriter, entries: Iterable<[Encodable, Encodable]>, depth: number): void {
+type SimpleKey = { key: number | string; text?: Uint8Array; value: Encodable };
+
+/** Deterministic order of integer and text keys without encoding them first (RFC 8949 4.2.1). */
+function keyRank(entry: SimpleKey): number {
+  return entry.text ? 2 : (entry.key as number) >= 0 ? 0 : 1;
+}
+
+function compareSimpleKeys(a: SimpleKey, b: SimpleKey): number {
+  const difference = keyRank(a) - keyRank(b);
+  if (difference !== 0) return difference;
+  if (a.text && b.text) return compareBytes(a.text, b.text);
+  // Unsigned keys sort by value; negative ones by magnitude (-1 before -2), as their heads do.
+  return Math.abs(a.key as number) - Math.abs(b.key as number);
+}
+
+/** Maps keyed only by safe integers and text (every COSE header and CWT claims map) skip per-key encoding. */
+function trySimpleKeys(entries: Array<[Encodable, Encodable]>): SimpleKey[] | undefined {
+  const keys: SimpleKey[] = [];
+  for (const [key, value] of entries) {
+    if (typeof key === 'string') keys.push({ key, text: textEncoder.encode(key), value });
+    else if (typeof key === 'number' && Number.isSafeInteger(key) && !Object.is(key, -0)) keys.push({ key, value });
+    else return undefined;
+  }
+  return keys;
+}
+
+function writeMap(out: ByteWriter, entries: Array<[Encodable, Encodable]>, depth: number): void {
+  const simple = trySimpleKeys(entries);
+  if (simple) {
+    simple.sort(compareSimpleKeys);
+    for (let i = 1; i < simple.length; i++) {
+      if (compareSimpleKeys(simple[i - 1] as SimpleKey, simple[i] as SimpleKey) === 0) throw new CborError('CBOR_UNENCODABLE', 'map has two equal keys');
+    }
+    writeHead(out, 5, simple.length);
+    for (const { key, text, value } of simple) {
+      if (text) {
+        writeHead(out, 3, text.length);
+        out.bytes(text);
+      } else {
+        writeItem(out, key, depth + 1);
+      }
+      writeItem(out, value, depth + 1);
+    }
+    return;
+  }
   const encoded: Array<[Uint8Array, Encodable]> = [];
-  for (const [key, value] of entries) encoded.push([encode(key, depth + 1), value]);
+  for (const [key, value] of entries) encoded.push([encodeWith(keyWriter, key, depth + 1), value]);
   encoded.sort((a, b) => compareBytes(a[0], b[0]));
   for (let i = 1; i < encoded.length; i++) {
     if (compareBytes((encoded[i - 1] as [Uint8Array, Encodable])[0], (encoded[i] as [Uint8Array, Encodable])[0]) === 0) {
@@ -203,6 +265,7 @@ function writeItem(out: ByteWriter, value: Encodable, depth: number): void {
       writeBigInt(out, value);
       return;
     case 'string': {
+      if (out.asciiText(value)) return;
       const bytes = textEncoder.encode(value);
       writeHead(out, 3, bytes.length);
       out.bytes(bytes);
@@ -228,7 +291,7 @@ function writeItem(out: ByteWriter, value: Encodable, depth: number): void {
     writeHead(out, 4, value.length);
     for (const item of value as readonly Encodable[]) writeItem(out, item, depth + 1);
   } else if (value instanceof Map) {
-    writeMap(out, value.entries(), depth);
+    writeMap(out, [...value.entries()], depth);
   } else if (value instanceof CborTag) {
     if (!Number.isSafeInteger(value.tag) || value.tag < 0) {
       throw new CborError('CBOR_UNENCODABLE', `tag ${value.tag} is not an unsigned integer`);
@@ -252,16 +315,78 @@ function writeItem(out: ByteWriter, value: Encodable, depth: number): void {
   }
 }
 
+// Encoding allocates nothing but its result on the hot path (headers, Sig_structures): one writer serves
+// top-level items and one serves map keys; a call that finds its writer busy (a map inside a map key)
+// takes a fresh one.
+const itemWriter = new ByteWriter();
+const keyWriter = new ByteWriter();
+
+function encodeWith(writer: ByteWriter, value: Encodable, depth: number): Uint8Array {
+  const out = writer.busy ? new ByteWriter() : writer;
+  out.busy = true;
+  out.length = 0;
+  try {
+    writeItem(out, value, depth);
+    return out.result();
+  } finally {
+    out.busy = false;
+  }
+}
+
 /** Encodes one value as deterministic CBOR. */
 export function encode(value: Encodable, depth = 0): Uint8Array {
-  const out = new ByteWriter();
-  writeItem(out, value, depth);
-  return out.result();
+  return encodeWith(itemWriter, value, depth);
 }
 
 /** The head of a byte string of `length` bytes: lets callers frame large payloads without copying them. */
 export function byteStringHead(length: number): Uint8Array {
+  if (length < 24) return Uint8Array.of(0x40 | length);
+  if (length <= 0xff) return Uint8Array.of(0x58, length);
+  if (length <= 0xffff) return Uint8Array.of(0x59, length >> 8, length & 0xff);
   const out = new ByteWriter();
   writeHead(out, 2, length);
   return out.result();
+}
+
+/** A fragment of a hand-framed CBOR item: bytes already encoded, or raw bytes to write as a byte string. */
+export type EncodedPart = Uint8Array | { readonly byteString: Uint8Array };
+
+function byteStringHeadLength(length: number): number {
+  return length < 24 ? 1 : length <= 0xff ? 2 : length <= 0xffff ? 3 : length <= 0xffffffff ? 5 : 9;
+}
+
+/**
+ * Concatenates encoded fragments and byte strings (head written here) into one buffer: the framing of
+ * COSE structures whose parts must keep their exact bytes, in one allocation.
+ */
+export function concatEncoded(parts: readonly EncodedPart[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) {
+    total += part instanceof Uint8Array ? part.length : byteStringHeadLength(part.byteString.length) + part.byteString.length;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      out.set(part, offset);
+      offset += part.length;
+      continue;
+    }
+    const bytes = part.byteString;
+    const head = bytes.length < 24 || bytes.length > 0xffff ? byteStringHead(bytes.length) : undefined;
+    if (head) {
+      out.set(head, offset);
+      offset += head.length;
+    } else if (bytes.length <= 0xff) {
+      out[offset++] = 0x58;
+      out[offset++] = bytes.length;
+    } else {
+      out[offset++] = 0x59;
+      out[offset++] = bytes.length >> 8;
+      out[offset++] = bytes.length & 0xff;
+    }
+    out.set(bytes, offset);
+    offset += bytes.length;
+  }
+  return out;
 }

@@ -8,11 +8,17 @@ const NAMED_CURVES: Record<string, 'P-256' | 'P-384' | 'P-521'> = {
   secp521r1: 'P-521',
 };
 
+// asymmetricKeyDetails builds a new object on every read, and verification asks for the curve each time.
+const curves = new WeakMap<KeyObject, 'P-256' | 'P-384' | 'P-521' | undefined>();
+
 /** The curve of an EC key as COSE names it, or undefined for other key types. */
 export function curveOf(key: KeyObject): 'P-256' | 'P-384' | 'P-521' | undefined {
   if (key.asymmetricKeyType !== 'ec') return undefined;
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  return curve ? NAMED_CURVES[curve] : undefined;
+  if (!curves.has(key)) {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    curves.set(key, curve ? NAMED_CURVES[curve] : undefined);
+  }
+  return curves.get(key);
 }
 
 /** "EC P-256", "RSA 3072", "Ed25519": how a key is named in messages. */

@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { CborReader, CborTag, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { CborReader, byteStringHead, concatEncoded, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { CborError } from '../cbor/errors.js';
 import { algorithmById, type SignatureAlgorithm } from './algorithms.js';
 import { CoseError } from './errors.js';
@@ -83,21 +83,25 @@ function decodeProtectedHeader(bytes: Uint8Array, limits?: Partial<DecodeLimits>
   return header;
 }
 
+const TAG_AND_ARRAY = Uint8Array.of(0xd2, 0x84); // tag 18, array of 4
+const NIL = Uint8Array.of(0xf6);
+const SIG_STRUCTURE_PREFIX = Uint8Array.of(0x84, ...encode('Signature1')); // array of 4, "Signature1"
+const EMPTY = new Uint8Array(0);
+const EMPTY_MAP = Uint8Array.of(0xa0);
+
 /** Writes a COSE_Sign1, always tagged, with the protected header bytes exactly as held. */
 export function encodeSign1(parts: Pick<Sign1, 'protectedBytes' | 'unprotectedHeader' | 'payload' | 'signature'>): Uint8Array {
-  return encode(
-    new CborTag(COSE_SIGN1_TAG, [
-      parts.protectedBytes,
-      parts.unprotectedHeader as Map<Encodable, Encodable>,
-      parts.payload,
-      parts.signature,
-    ] as Encodable[]) as CborTag<Encodable>,
-  );
+  return encodeSign1Parts(parts, encode(parts.unprotectedHeader as Map<Encodable, Encodable>));
+}
+
+function encodeSign1Parts(parts: Pick<Sign1, 'protectedBytes' | 'payload' | 'signature'>, unprotectedBytes: Uint8Array): Uint8Array {
+  const { protectedBytes, payload, signature } = parts;
+  return concatEncoded([TAG_AND_ARRAY, { byteString: protectedBytes }, unprotectedBytes, payload ? { byteString: payload } : NIL, { byteString: signature }]);
 }
 
 /** The bytes a COSE_Sign1 signature covers: ["Signature1", protected, external_aad, payload]. */
-export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = new Uint8Array(0)): Uint8Array {
-  return encode(['Signature1', protectedBytes, externalAad, payload]);
+export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
+  return concatEncoded([SIG_STRUCTURE_PREFIX, { byteString: protectedBytes }, { byteString: externalAad }, { byteString: payload }]);
 }
 
 /** The signature algorithm named in the protected header (an alg only in the unprotected header is not trusted). */
@@ -193,9 +197,22 @@ export async function signSign1(input: SignSign1Input, signer: Signer): Promise<
   const protectedBytes = encode(header);
   const signature = await signer.sign(sigStructure(protectedBytes, input.payload, input.externalAad));
   const unprotectedHeader = (input.unprotectedHeader ?? new Map()) as CborMap;
+  const unprotectedBytes = unprotectedHeader.size === 0 ? EMPTY_MAP : encode(unprotectedHeader as Map<Encodable, Encodable>);
   const payload = input.detached ? null : input.payload;
-  const encoded = encodeSign1({ protectedBytes, unprotectedHeader, payload, signature });
-  return decodeSign1(encoded);
+  const encoded = encodeSign1Parts({ protectedBytes, payload, signature }, unprotectedBytes);
+  // Tag 18 and the array head take one byte each; the unprotected map follows the protected bstr.
+  const unprotectedStart = 2 + byteStringHead(protectedBytes.length).length + protectedBytes.length;
+  const unprotectedEnd = unprotectedStart + unprotectedBytes.length;
+  return {
+    protectedBytes,
+    protectedHeader: header as CborMap,
+    unprotectedHeader,
+    payload,
+    signature,
+    tagged: true,
+    encoded,
+    unprotectedSpan: [unprotectedStart, unprotectedEnd],
+  };
 }
 
 /** The message with its unprotected header replaced by an empty map, every other byte kept (tag included). */

@@ -10,8 +10,10 @@ export type IssuerKeyResult =
   | { ok: true; publicKey: KeyObject; source: string; trustedKey?: TrustedKey }
   | { ok: false; check: 'issuer' | 'key-validity'; reason: string };
 
-function kidCandidates(kid: Uint8Array): Set<string> {
-  return new Set([Buffer.from(kid).toString('utf8'), Buffer.from(kid).toString('hex')]);
+/** A statement's kid as text, and as hex for kids that are not text. */
+function kidForms(kid: Uint8Array): [text: string, hex: string] {
+  const bytes = Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength);
+  return [bytes.toString('utf8'), bytes.toString('hex')];
 }
 
 function withinWindow(key: TrustedKey, at: Date): string | undefined {
@@ -20,15 +22,35 @@ function withinWindow(key: TrustedKey, at: Date): string | undefined {
   return undefined;
 }
 
+interface LoadedKey {
+  key: TrustedKey;
+  publicKey: KeyObject;
+  id: string;
+}
+
+// Importing a JWK costs more than verifying a signature with it, and a fresh OpenSSL key object verifies
+// more slowly than a used one; policies are long-lived, so each trusted key is imported once.
+const loadedKeys = new WeakMap<TrustedKey, LoadedKey>();
+
+function load(key: TrustedKey): LoadedKey {
+  let loaded = loadedKeys.get(key);
+  if (!loaded) {
+    const publicKey = createPublicKey({ key: key.jwk, format: 'jwk' });
+    loaded = { key, publicKey, id: keyIdOf(publicKey) };
+    loadedKeys.set(key, loaded);
+  }
+  return loaded;
+}
+
 function keyFromPolicy(statement: SignedStatement, rule: IssuerRule, at: Date): IssuerKeyResult {
   const keys = rule.keys ?? [];
   if (keys.length === 0) return { ok: false, check: 'issuer', reason: `the policy lists no keys for issuer ${rule.iss}` };
-  const loaded = keys.map((key) => ({ key, publicKey: createPublicKey({ key: key.jwk, format: 'jwk' }) }));
-  let matches: typeof loaded;
+  const loaded = keys.map(load);
+  let matches: LoadedKey[];
   if (statement.kid) {
-    const wanted = kidCandidates(statement.kid);
-    matches = loaded.filter(({ key, publicKey }) => wanted.has(key.kid) || wanted.has(keyIdOf(publicKey)));
-    if (matches.length === 0) return { ok: false, check: 'issuer', reason: `no trusted key of ${rule.iss} has kid ${[...wanted][0]}` };
+    const [text, hex] = kidForms(statement.kid);
+    matches = loaded.filter(({ key, id }) => key.kid === text || id === text || key.kid === hex || id === hex);
+    if (matches.length === 0) return { ok: false, check: 'issuer', reason: `no trusted key of ${rule.iss} has kid ${text}` };
   } else {
     let leafId: string;
     try {
@@ -36,11 +58,11 @@ function keyFromPolicy(statement: SignedStatement, rule: IssuerRule, at: Date): 
     } catch {
       return { ok: false, check: 'issuer', reason: 'the x5chain leaf is not a readable certificate' };
     }
-    matches = loaded.filter(({ publicKey }) => keyIdOf(publicKey) === leafId);
+    matches = loaded.filter(({ id }) => id === leafId);
     if (matches.length === 0) return { ok: false, check: 'issuer', reason: `the x5chain leaf key is not one of ${rule.iss}'s trusted keys` };
   }
   const inWindow = matches.find(({ key }) => withinWindow(key, at) === undefined);
-  if (!inWindow) return { ok: false, check: 'key-validity', reason: withinWindow((matches[0] as (typeof loaded)[number]).key, at) as string };
+  if (!inWindow) return { ok: false, check: 'key-validity', reason: withinWindow((matches[0] as LoadedKey).key, at) as string };
   return { ok: true, publicKey: inWindow.publicKey, source: `trusted key ${inWindow.key.kid}`, trustedKey: inWindow.key };
 }
 
