@@ -25,7 +25,7 @@ export interface FileDigest {
 }
 
 export interface DigestFilesOptions {
-  /** Files hashed at once; default `os.availableParallelism()`. */
+  /** Files hashed at once; default `os.availableParallelism()`, at most 8. */
   concurrency?: number;
   /** Total size from which worker threads are used; default {@link MIN_WORKER_BYTES}, 0 forces them. */
   minWorkerBytes?: number;
@@ -109,7 +109,8 @@ export async function digestFile(path: string, algorithm: HashAlgorithm): Promis
  */
 export async function digestFiles(paths: string[], algorithm: HashAlgorithm, options: DigestFilesOptions = {}): Promise<FileDigest[]> {
   hashAlgorithmByName(algorithm.name);
-  const concurrency = options.concurrency ?? availableParallelism();
+  // More threads than cores only add memory (about 12 MB each) once the disk or the cores are saturated.
+  const concurrency = options.concurrency ?? Math.min(availableParallelism(), 8);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new CliError('USAGE', `concurrency must be a positive integer, not ${String(concurrency)}`);
   }

@@ -19,6 +19,12 @@ export interface Signer {
 
 /** Produces a COSE signature with node:crypto; shared by the local signer and tests. */
 export function signWithKey(algorithm: SignatureAlgorithm, privateKey: KeyObject, data: Uint8Array): Uint8Array {
+  const signature = signWithNodeCrypto(algorithm, privateKey, data);
+  // A plain Uint8Array, like every byte string the codec hands out, so callers never see two kinds.
+  return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+}
+
+function signWithNodeCrypto(algorithm: SignatureAlgorithm, privateKey: KeyObject, data: Uint8Array): Buffer {
   switch (algorithm.family) {
     case 'ecdsa':
       return cryptoSign(algorithm.hash, data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
