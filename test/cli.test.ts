@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeaderLabel, LocalSigner, SHA256, signSign1 } from '@countersign/core';
@@ -193,6 +193,29 @@ describe('countersign CLI', () => {
     expectOneLineError(countersign(['verify', artifact, '--statement', join(dir, 'nope.cose'), '--trust', join(dir, 'trust.json')]), 2, /statement not found/);
     expectOneLineError(countersign(['verify', artifact, '--statement', `${artifact}.cose`, '--trust', garbage]), 2, /trust policy: not valid JSON/);
     expectOneLineError(countersign(['sign', artifact, '--key', join(dir, 'key-ES384.pem'), '--x5chain', join(dir, 'k.crt.pem')]), 2, /not for the signing key/);
+  });
+
+  it('signs several files into one directory and trusts a key given as a JWK', () => {
+    const second = join(dir, 'lib.tgz');
+    writeFileSync(second, 'library');
+    const out = join(dir, 'statements');
+    const run = countersign(['sign', artifact, second, '--key', join(dir, 'k.pem'), '--issuer', 'build-bot', '--out', out, '--location', 'https://example.test/dl']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual([join(out, 'app.tar.gz.cose'), join(out, 'lib.tgz.cose')]);
+    const jwk = join(dir, 'k.jwk.json');
+    writeFileSync(jwk, JSON.stringify(createPublicKey(readFileSync(join(dir, 'k.pub.pem'))).export({ format: 'jwk' })));
+    const policy = join(dir, 'jwk-trust.json');
+    countersign(['trust', 'init', '--out', policy]);
+    const added = countersign(['trust', 'add-issuer', '--policy', policy, '--iss', 'build-bot', '--key', jwk, '--subject', '*.tgz', '--subject', '*.tar.gz', '--json']);
+    expect(added.status).toBe(0);
+    expect((JSON.parse(added.stdout) as { keys: unknown[] }).keys).toHaveLength(1);
+    for (const [file, name] of [[artifact, 'app.tar.gz.cose'], [second, 'lib.tgz.cose']] as const) {
+      expect(countersign(['verify', file, '--statement', join(out, name), '--trust', policy, '--allow-unlogged']).status).toBe(0);
+    }
+    const inspect = countersign(['inspect', join(out, 'lib.tgz.cose')]);
+    expect(inspect.stdout).toContain('payloadLocation: https://example.test/dl');
+    expect(inspect.stdout).toContain('unprotected: (empty)');
+    expectOneLineError(countersign(['trust', 'add-issuer', '--policy', policy, '--iss', 'someone-else']), 2, /not a did:x509, so it needs --key/);
   });
 
   it('release runs the main job on embedded defaults, creating .countersign/ once', () => {

@@ -96,6 +96,11 @@ describe('CBOR encoding', () => {
     expect(hex(encode(map))).toBe('a60a00186400200041000061620062616100');
   });
 
+  it('sorts text keys shorter-first, as their heads carry the length', () => {
+    expect(hex(encode({ '    ': 0, 'a\nb': 0, z: 0 }))).toBe('a3617a0063610a62006420202020' + '00');
+    expect(hex(encode(new Map<Encodable, Encodable>([['bb', 1], [-1, 2], ['a', 3], [bytes('00'), 4]])))).toBe('a4200241000461610362626201');
+  });
+
   it('refuses values with no CBOR form', () => {
     expect(codeOf(() => encode((() => 1) as unknown as Encodable))).toBe('CBOR_UNENCODABLE');
     expect(codeOf(() => encode(new Date() as unknown as Encodable))).toBe('CBOR_UNENCODABLE');

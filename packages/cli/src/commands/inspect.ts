@@ -32,6 +32,8 @@ function renderDescription(value: unknown, indent = ''): string {
         if (element !== null && typeof element === 'object') lines.push(`${indent}  [${index}]`, renderDescription(element, `${indent}    `));
         else lines.push(`${indent}  - ${String(element)}`);
       });
+    } else if (item !== null && typeof item === 'object' && Object.keys(item).length === 0) {
+      lines.push(`${indent}${key}: (empty)`);
     } else if (item !== null && typeof item === 'object') {
       lines.push(`${indent}${key}:`, renderDescription(item, `${indent}  `));
     } else {

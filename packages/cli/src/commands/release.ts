@@ -14,7 +14,7 @@ function summary(result: ReleaseResult): string {
     `  checks     ${passed.join(', ')} passed`,
   ];
   for (const check of verdict.checks.filter((item) => item.outcome !== 'pass')) {
-    lines.push(`  ${check.outcome === 'fail' ? 'FAILED' : 'note'}     ${check.name}: ${check.reason}`);
+    lines.push(`  ${(check.outcome === 'fail' ? 'FAILED' : 'note').padEnd(9)}  ${check.name}: ${check.reason}`);
   }
   return lines.join('\n');
 }
@@ -25,7 +25,7 @@ export const releaseCommand: Command = {
   help: `Usage: countersign release FILE [--dir .countersign] [--json]
 
 Runs the whole gate with no cloud account: on first use it creates --dir (default .countersign/ in
-the working directory) holding a development ES256 key, a self-signed certificate for it and a
+the working directory) holding a development ES256 key, a certificate for it (from a throwaway CA) and a
 trust policy that trusts the certificate's did:x509 issuer. It then signs FILE into FILE.cose and
 verifies it as a release gate would, and prints a short summary.
 Exit codes: 0 released, 1 verification failed, 2 wrong usage or unreadable input.`,

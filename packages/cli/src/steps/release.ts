@@ -37,7 +37,7 @@ async function ensureDevSetup(dir: string, host: Host): Promise<{ keyPath: strin
   const issuer = deriveDidX509(await readCertificateChain(chainPath));
   await writePolicyFile(policyPath, addIssuer(emptyPolicy(), { iss: issuer }));
   await writeOutput(join(dir, '.gitignore'), '# a development key: never commit it\n*\n');
-  host.info(`created ${dir}/ with a development key (ES256), its self-signed certificate and a trust policy for ${issuer}`);
+  host.info(`created ${dir}/ with a development key (ES256), a certificate for it from a throwaway CA, and a trust policy for ${issuer}`);
   return { keyPath, chainPath, policyPath, created: true };
 }
 

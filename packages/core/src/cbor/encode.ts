@@ -200,7 +200,8 @@ function keyRank(entry: SimpleKey): number {
 function compareSimpleKeys(a: SimpleKey, b: SimpleKey): number {
   const difference = keyRank(a) - keyRank(b);
   if (difference !== 0) return difference;
-  if (a.text && b.text) return compareBytes(a.text, b.text);
+  // A text key's head carries its length, so shorter keys sort first whatever their bytes.
+  if (a.text && b.text) return a.text.length - b.text.length || compareBytes(a.text, b.text);
   // Unsigned keys sort by value; negative ones by magnitude (-1 before -2), as their heads do.
   return Math.abs(a.key as number) - Math.abs(b.key as number);
 }
