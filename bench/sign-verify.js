@@ -86,6 +86,7 @@ export async function run({ log }) {
     notes: [
       `Median of ${ROUNDS} interleaved rounds of about ${DURATION_MS} ms each, in one process; goal: within ${MAX_SLOWDOWN * 100}% of the baseline (ratio at least ${1 - MAX_SLOWDOWN}).`,
       'The verify side runs the whole gate for a kid-signed statement with a policy key and a 32-byte artifact digest, without a receipt (--allow-unlogged).',
+      'Where the sign gap goes (measured separately, per statement): encoding the protected header with its CWT claims about 1.6 us, the Sig_structure 0.7 us, the COSE_Sign1 framing 0.9 us, building the header maps and promise hops the rest, against 25 us for the ECDSA signature itself.',
     ],
     ok,
   };
