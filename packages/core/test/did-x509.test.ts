@@ -9,17 +9,10 @@ import { percentDecode, percentEncode } from '../src/x509/did-x509-syntax.js';
 import { deriveDidX509, parseDidX509, resolveDidX509 } from '../src/x509/did-x509.js';
 import { X509Error, type X509ErrorCode } from '../src/x509/errors.js';
 import { issueCertificate, type IssueCertificateOptions } from '../src/x509/issue-certificate.js';
+import { errorCode } from './error-code.js';
 import { VECTORS_DIR } from './vectors.js';
 
-function codeOf(fn: () => unknown): X509ErrorCode | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof X509Error) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
+const codeOf = (fn: () => unknown): string => errorCode(fn, 'no error');
 
 const FP = 'WE4P5dd8DnLHSkyHaIjhp4udlkF9LqoKwCvu9gl38jk'; // 32 bytes, from the spec's examples
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');

@@ -16,24 +16,8 @@ import { createSignedStatement, parseSignedStatement, verifyStatementSignature }
 import { addIssuer, emptyPolicy, parsePolicy, serializePolicy, type TrustPolicy } from '../src/trust/index.js';
 import { VECTORS_DIR, haveVectors, listVectors, readVector, vectorPath } from './vectors.js';
 
-type VerifyModule = typeof import('../src/verify/index.js');
-
-// verify may still be in progress: when it does not import, its property is skipped and says why.
-let verifyModule: VerifyModule | undefined;
-let verifyImportProblem = '';
-try {
-  verifyModule = await import('../src/verify/index.js');
-} catch (error) {
-  verifyImportProblem = String((error as { message?: unknown } | null)?.message ?? error).replace(/\s+/g, ' ').slice(0, 240);
-}
-
-type DescribeModule = typeof import('../src/describe/describe-statement.js');
-let describeModule: DescribeModule | undefined;
-try {
-  describeModule = await import('../src/describe/describe-statement.js');
-} catch {
-  describeModule = undefined;
-}
+import { describeStatement } from '../src/describe/describe-statement.js';
+import { verifyStatement } from '../src/verify/index.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
@@ -486,12 +470,11 @@ describe('fuzzing the decoders: they return or throw a typed one-line error, qui
   });
 
   describe('decodeSign1', () => {
-    if (!describeModule) it.skip('describeStatement over decoded messages (skipped: src/describe did not import)', () => undefined);
 
     it('mutated COSE_Sign1 messages (statements, cose-wg vectors, receipts), tag optional or required, small limits', () => {
       fc.assert(
         fc.property(mutatedFrom(allCose), (bytes) => {
-          typedOutcome('decodeSign1 + describeStatement', bytes, () => describeModule?.describeStatement(decodeSign1(bytes)));
+          typedOutcome('decodeSign1 + describeStatement', bytes, () => describeStatement(decodeSign1(bytes)));
           typedOutcome('decodeSign1 (requireTag)', bytes, () => decodeSign1(bytes, { requireTag: true }));
           typedOutcome('decodeSign1 (small limits)', bytes, () => decodeSign1(bytes, { limits: smallLimits }));
         }),
@@ -557,9 +540,9 @@ describe('fuzzing the decoders: they return or throw a typed one-line error, qui
             throw error;
           }
           typedOutcome('parseSignedStatement + verifyStatementSignature', bytes, () => verifyStatementSignature(parseSignedStatement(bytes), keys.ES256.publicKey));
-          typedOutcome('describeStatement', bytes, () => describeModule?.describeStatement(decodeSign1(bytes)));
+          typedOutcome('describeStatement', bytes, () => describeStatement(decodeSign1(bytes)));
           typedOutcome('verifyStatement', bytes, () =>
-            verifyModule?.verifyStatement({ statement: bytes, artifact: { algorithm: SHA256, digest: ARTIFACT_DIGEST }, policy, allowUnlogged: true }),
+            verifyStatement({ statement: bytes, artifact: { algorithm: SHA256, digest: ARTIFACT_DIGEST }, policy, allowUnlogged: true }),
           );
         }),
         { numRuns: 500 },
@@ -568,11 +551,6 @@ describe('fuzzing the decoders: they return or throw a typed one-line error, qui
   });
 
   describe('verifyStatement', () => {
-    if (!verifyModule) {
-      it.skip(`mutated statements through verifyStatement (skipped: importing src/verify failed: ${verifyImportProblem})`, () => undefined);
-      return;
-    }
-    const { verifyStatement } = verifyModule;
     let policy: TrustPolicy = emptyPolicy();
     for (const pair of Object.values(keys)) policy = addIssuer(policy, { iss: ISSUER, key: pair.publicKey });
     for (const iss of new Set(vectorIssuers)) policy = addIssuer(policy, { iss, subjects: ['*'] });
@@ -878,8 +856,7 @@ describe('fuzzing findings', () => {
     expect(['COSE_BAD_SIGNATURE', 'COSE_KEY_MISMATCH']).toContain(outcome);
   });
 
-  (verifyModule ? it : it.skip)('an issuer or subject with a line break does not break the verdict into several lines', async () => {
-    const { verifyStatement } = verifyModule as VerifyModule;
+  it('an issuer or subject with a line break does not break the verdict into several lines', async () => {
     const issuer = 'evil\n::notice::all good';
     const bytes = await createSignedStatement({ hashAlgorithm: SHA256, digest: ARTIFACT_DIGEST, issuer, subject: 'x\ny' }, signer);
     for (const policy of [
@@ -891,22 +868,21 @@ describe('fuzzing findings', () => {
     }
   });
 
-  (verifyModule ? it : it.skip)('a long subject against a subject pattern with two wildcards is judged in linear time, not quadratic', async () => {
-    const { verifyStatement } = verifyModule as VerifyModule;
+  it('a long subject against a subject pattern with two wildcards is judged in linear time, not quadratic', async () => {
     // The pattern is the policy's (trusted), the subject the statement's (anyone's): 30 kB is far under the 1 MiB statement limit.
     const subject = `pkg:${'@'.repeat(30_000)}`;
     const bytes = await createSignedStatement({ hashAlgorithm: SHA256, digest: ARTIFACT_DIGEST, issuer: ISSUER, subject }, signer);
     const policy = addIssuer(emptyPolicy(), { iss: ISSUER, key: keys.ES256.publicKey, subjects: ['pkg:*@*.tgz'] });
-    let verdict: ReturnType<VerifyModule['verifyStatement']> | undefined;
+    let verdict: ReturnType<typeof verifyStatement> | undefined;
     typedOutcome('verifyStatement', `statement with subject "pkg:" + 30000 x "@", policy subjects ["pkg:*@*.tgz"]`, () => {
       verdict = verifyStatement({ statement: bytes, artifact: { algorithm: SHA256, digest: ARTIFACT_DIGEST }, policy, allowUnlogged: true });
     });
     expect(verdict?.checks.find((check) => check.name === 'subject')?.outcome).toBe('fail');
   });
 
-  (describeModule ? it.each : it.skip.each)([1e13, -1e13, 1.7e15, 1e300])('describeStatement of a statement whose iat is %p answers instead of throwing a RangeError', async (iat) => {
+  it.each([1e13, -1e13, 1.7e15, 1e300])('describeStatement of a statement whose iat is %p answers instead of throwing a RangeError', async (iat) => {
     const bytes = await sign(new Map<Encodable, Encodable>([[4, signer.keyId], [15, new Map<Encodable, Encodable>([[1, ISSUER], [2, 'sub'], [6, iat]])], [258, -16]]));
     expect(typedOutcome('parseSignedStatement', bytes, () => parseSignedStatement(bytes))).toBe('ok');
-    typedOutcome('describeStatement', bytes, () => (describeModule as DescribeModule).describeStatement(decodeSign1(bytes)));
+    typedOutcome('describeStatement', bytes, () => describeStatement(decodeSign1(bytes)));
   });
 });

@@ -2,7 +2,6 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { CborTag, decode, encode, type CborMap } from '../src/cbor/index.js';
 import { HeaderLabel, LocalSigner, signSign1 } from '../src/cose/index.js';
 import { SHA256, SHA384, SHA512 } from '../src/digest/hash-algorithms.js';
-import { isCountersignError } from '../src/errors.js';
 import {
   artifactHashAlgorithm,
   createSignedStatement,
@@ -13,17 +12,10 @@ import {
 import { addIssuer, emptyPolicy } from '../src/trust/index.js';
 import { verifyStatement } from '../src/verify/index.js';
 import { issueDevChain, parseCertificate } from '../src/x509/index.js';
+import { errorCode } from './error-code.js';
 import { describeWithVectors, readVector } from './vectors.js';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (isCountersignError(error)) return error.code;
-    throw error;
-  }
-}
+const codeOf = (fn: () => unknown): string => errorCode(fn);
 
 const checksOf = (verdict: ReturnType<typeof verifyStatement>): Record<string, string> =>
   Object.fromEntries(verdict.checks.map((check) => [check.name, check.outcome]));

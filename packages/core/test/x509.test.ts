@@ -25,23 +25,16 @@ import {
   readInteger,
   readTime,
 } from '../src/x509/der.js';
-import { X509Error, type X509ErrorCode } from '../src/x509/errors.js';
+import { X509Error } from '../src/x509/errors.js';
 import { issueCertificate, type IssueCertificateOptions } from '../src/x509/issue-certificate.js';
 import { certificateToPem, parsePemCertificates } from '../src/x509/pem.js';
+import { errorCode } from './error-code.js';
 import { VECTORS_DIR } from './vectors.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bytes = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
 
-function codeOf(fn: () => unknown): X509ErrorCode | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof X509Error) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
+const codeOf = (fn: () => unknown): string => errorCode(fn, 'no error');
 
 // ---- vectors ---------------------------------------------------------------------------------
 
