@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import { decodeSign1, type Sign1 } from '../cose/sign1.js';
+import { leafHash } from '../merkle/hash.js';
+
+const EMPTY_MAP = Uint8Array.of(0xa0);
+
+/**
+ * A statement's log entry: SHA-256 of the statement with its unprotected header replaced by an empty
+ * map, every other byte (tag, protected header, payload, signature) as received. Receipts live in the
+ * unprotected header, so embedding them never changes the entry.
+ */
+export function statementEntry(statement: Uint8Array | Sign1): Uint8Array {
+  const message = statement instanceof Uint8Array ? decodeSign1(statement) : statement;
+  const [start, end] = message.unprotectedSpan;
+  const hash = createHash('sha256');
+  hash.update(message.encoded.subarray(0, start)).update(EMPTY_MAP).update(message.encoded.subarray(end));
+  return new Uint8Array(hash.digest());
+}
+
+/** The statement's Merkle leaf: SHA-256(0x00 || entry). */
+export function statementLeafHash(statement: Uint8Array | Sign1): Uint8Array {
+  return leafHash(statementEntry(statement));
+}

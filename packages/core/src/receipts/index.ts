@@ -1,0 +1,23 @@
+export { ReceiptError, type ReceiptErrorCode } from './errors.js';
+export { MAX_RECEIPT_SIZE, VDS_RFC9162_SHA256, VdpKey } from './constants.js';
+export { statementEntry, statementLeafHash } from './entry.js';
+export { signTreeHead, treeHeadProtectedHeader, type SignedTreeHead, type TreeHeadToSign } from './tree-head.js';
+export { consistencyReceipt, inclusionReceipt } from './build.js';
+export {
+  kidText,
+  readConsistencyProofs,
+  readInclusionProofs,
+  readReceiptSummary,
+  type ConsistencyProofData,
+  type InclusionProofData,
+  type ReceiptSummary,
+} from './read.js';
+export {
+  verifyConsistencyReceipt,
+  verifyInclusionReceipt,
+  verifyInclusionReceiptForEntry,
+  type ResolveReceiptKey,
+  type VerifiedConsistencyReceipt,
+  type VerifiedReceipt,
+} from './verify.js';
+export { embedReceipts, receiptsOf } from './transparent-statement.js';

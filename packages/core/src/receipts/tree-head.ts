@@ -1,0 +1,59 @@
+import { encode, type Encodable } from '../cbor/index.js';
+import { HeaderLabel } from '../cose/headers.js';
+import { sigStructure } from '../cose/sign1.js';
+import type { Signer } from '../cose/signer.js';
+import { checkHash } from '../merkle/checks.js';
+import { CwtClaim } from '../statement/cwt-claims.js';
+import { VDS_RFC9162_SHA256 } from './constants.js';
+import { ReceiptError } from './errors.js';
+
+/**
+ * One signature over one tree root, shared by every receipt cut from it: the protected header
+ * (alg, kid, vds 1, CWT iss and iat) and the signature over Sig_structure with the root as the
+ * detached payload.
+ */
+export interface SignedTreeHead {
+  readonly protectedBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly root: Uint8Array;
+}
+
+export interface TreeHeadToSign {
+  /** The RFC 9162 root of the tree the batch's receipts prove inclusion in. */
+  root: Uint8Array;
+  /** CWT iss: the service. */
+  issuer: string;
+  /** CWT iat, seconds since the epoch: the registration time verifiers judge certificates at. */
+  issuedAt?: number;
+  /** The service key; its keyId becomes the receipt kid. */
+  signer: Signer;
+}
+
+/** The protected header of a vds 1 receipt signed by `signer`. */
+export function treeHeadProtectedHeader(input: Omit<TreeHeadToSign, 'root'>): Uint8Array {
+  if (typeof input.issuer !== 'string' || input.issuer.length === 0) throw new ReceiptError('RECEIPT_MALFORMED', 'a tree head needs a non-empty issuer');
+  const claims = new Map<number, Encodable>([[CwtClaim.iss, input.issuer]]);
+  if (input.issuedAt !== undefined) {
+    if (!Number.isSafeInteger(input.issuedAt) || input.issuedAt < 0) {
+      throw new ReceiptError('RECEIPT_MALFORMED', `tree head iat ${String(input.issuedAt)} is not a whole number of seconds since the epoch`);
+    }
+    claims.set(CwtClaim.iat, input.issuedAt);
+  }
+  return encode(
+    new Map<number, Encodable>([
+      [HeaderLabel.alg, input.signer.algorithm.id],
+      [HeaderLabel.kid, input.signer.keyId],
+      [HeaderLabel.cwtClaims, claims],
+      [HeaderLabel.verifiableDataStructure, VDS_RFC9162_SHA256],
+    ]),
+  );
+}
+
+/** Signs a tree head: one signing operation per batch, whatever the number of receipts cut from it. */
+export async function signTreeHead(input: TreeHeadToSign): Promise<SignedTreeHead> {
+  checkHash(input.root, 'tree root');
+  const root = input.root.slice();
+  const protectedBytes = treeHeadProtectedHeader(input);
+  const signature = await input.signer.sign(sigStructure(protectedBytes, root));
+  return { protectedBytes, signature, root };
+}
