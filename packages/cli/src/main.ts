@@ -6,7 +6,8 @@ import { inspectCommand } from './commands/inspect.js';
 import { keygenCommand } from './commands/keygen.js';
 import { releaseCommand } from './commands/release.js';
 import { signCommand } from './commands/sign.js';
-import { trustAddIssuerCommand, trustInitCommand } from './commands/trust.js';
+import { logCommand } from './commands/log.js';
+import { trustAddIssuerCommand, trustAddServiceCommand, trustInitCommand } from './commands/trust.js';
 import { verifyCommand } from './commands/verify.js';
 import { CliError, ExitCode } from './errors.js';
 import { ConsoleHost } from './host.js';
@@ -16,10 +17,12 @@ export const COMMANDS: readonly Command[] = [
   keygenCommand,
   digestCommand,
   signCommand,
+  logCommand,
   verifyCommand,
   inspectCommand,
   trustInitCommand,
   trustAddIssuerCommand,
+  trustAddServiceCommand,
 ];
 
 const VERSION = '0.1.0';

@@ -7,5 +7,6 @@ export * from './trust/index.js';
 export { describeStatement, type Description } from './describe/describe-statement.js';
 export * from './verify/index.js';
 export * from './x509/index.js';
-export * from './merkle/hash.js';
-export type { SubtreeHashes } from './merkle/subtree-hashes.js';
+export * from './merkle/index.js';
+export * from './receipts/index.js';
+export * from './service/transparency-service.js';

@@ -4,6 +4,7 @@ import { HeaderLabel, LocalSigner, decodeSign1, encodeSign1, keyIdOf, sigStructu
 import { SHA256 } from '../src/digest/hash-algorithms.js';
 import { MemoryTree, leafHash, rootFromInclusionProof, verifyConsistency } from '../src/merkle/index.js';
 import {
+  TREE_SIZE_LABEL,
   ReceiptError,
   consistencyReceipt,
   embedReceipts,
@@ -364,5 +365,27 @@ describe('tree heads', () => {
     await expect(signTreeHead({ root: new Uint8Array(32), issuer: 'x', issuedAt: 1.5, signer })).rejects.toThrow(/iat/);
     const head = await signTreeHead({ root: new Uint8Array(32), issuer: 'x', signer });
     expect((decode(head.protectedBytes) as CborMap).get(15)).toEqual(new Map([[1, 'x']]));
+  });
+});
+
+describe('signed tree sizes', () => {
+  it('bind an inclusion receipt to the size its signature was made for', async () => {
+    const service = serviceWith('P-256', 'ES256');
+    const tree = new MemoryTree();
+    const statementSigner = LocalSigner.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const statement = await createSignedStatement({ hashAlgorithm: SHA256, digest: sha256('sized'), issuer: 'i', subject: 's' }, statementSigner);
+    const index = tree.append(statementLeafHash(statement));
+    for (let i = 0; i < 4; i++) tree.appendEntry(sha256(`later ${i}`));
+    const head = await signTreeHead({ root: tree.root(), issuer: 'ledger.example', signer: service.signer, treeSize: tree.size });
+    expect((decode(head.protectedBytes) as CborMap).get(TREE_SIZE_LABEL)).toBe(5);
+    const path = tree.inclusionProof(index);
+    const receipt = inclusionReceipt(head, { treeSize: 5, leafIndex: index, path });
+    expect(verifyInclusionReceipt(receipt, statement, service.resolveKey).treeSize).toBe(5);
+    // The same hashes prove leaf 0 of 5 and leaf 0 of 6 alike: only the signed size tells them apart.
+    const lying = inclusionReceipt(head, { treeSize: 6, leafIndex: index, path });
+    expect(receiptCode(() => verifyInclusionReceipt(lying, statement, service.resolveKey))).toBe('RECEIPT_BAD_PROOF');
+    const unsized = await signTreeHead({ root: tree.root(), issuer: 'ledger.example', signer: service.signer });
+    expect(verifyInclusionReceipt(inclusionReceipt(unsized, { treeSize: 6, leafIndex: index, path }), statement, service.resolveKey).treeSize).toBe(6);
+    await expect(signTreeHead({ root: tree.root(), issuer: 'x', signer: service.signer, treeSize: 0 })).rejects.toThrow(/tree size/);
   });
 });

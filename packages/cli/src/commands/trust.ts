@@ -1,6 +1,8 @@
-import { addIssuer, emptyPolicy, readPublicKey } from '@countersign/core';
+import { addIssuer, addService, emptyPolicy, readPublicKey, type JsonWebKeySet } from '@countersign/core';
 import { flag, listOption, requiredOption, stringOption, usage } from '../args.js';
+import { CliError } from '../errors.js';
 import { readInput } from '../io/files.js';
+import { ScrapiClient } from '../transparency/scrapi-client.js';
 import { readPolicyFile, writePolicyFile } from '../io/policy-file.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
@@ -71,3 +73,41 @@ Adds ISS to the policy's issuers, or adds a key or subjects to it when it is alr
     return 0;
   },
 };
+
+export const trustAddServiceCommand: Command = {
+  name: 'trust add-service',
+  summary: "pin a transparency service's receipt keys into a trust policy",
+  help: `Usage: countersign trust add-service --policy trust.json (--url URL | --iss NAME --jwks FILE) [--json]
+
+Trusts receipts from a transparency service by pinning its keys now, so that verification never
+fetches them later.
+  --url    fetch the service's issuer and keys once, now, from its transparency configuration
+  --iss    the service's CWT issuer (as its receipts name it), with --jwks: a JWK set file`,
+  options: { policy: { type: 'string' }, url: { type: 'string' }, iss: { type: 'string' }, jwks: { type: 'string' }, ...JSON_OPTION },
+  positionals: { min: 0, max: 0, name: '' },
+  async run(args, context) {
+    const policyPath = requiredOption(this, args, 'policy');
+    const url = stringOption(args, 'url');
+    const iss = stringOption(args, 'iss');
+    const jwksPath = stringOption(args, 'jwks');
+    if (url && (iss || jwksPath)) throw usage(this, 'give either --url, or --iss with --jwks');
+    if (!url && !(iss && jwksPath)) throw usage(this, 'missing --url (or --iss with --jwks)');
+    const keys = url ? await new ScrapiClient({ url, timeoutMs: 30_000 }).serviceKeys() : { issuer: iss as string, jwks: await readJwks(jwksPath as string) };
+    const policy = addService(await readPolicyFile(policyPath), { iss: keys.issuer, jwks: keys.jwks, jwksUri: 'jwksUri' in keys ? keys.jwksUri : undefined });
+    await writePolicyFile(policyPath, policy);
+    if (context.json) printJson(context, policy.services.find((service) => service.iss === keys.issuer));
+    else context.host.info(`trusted receipts from ${keys.issuer} (${keys.jwks.keys.length} key(s)) in ${policyPath}`);
+    return 0;
+  },
+};
+
+async function readJwks(path: string): Promise<JsonWebKeySet> {
+  const text = Buffer.from(await readInput(path, 'JWK set', 1024 * 1024)).toString('utf8');
+  try {
+    const parsed = JSON.parse(text) as { keys?: unknown };
+    if (Array.isArray(parsed?.keys)) return { keys: parsed.keys };
+  } catch {
+    // reported below
+  }
+  throw new CliError('INPUT_UNREADABLE', `${path} is not a JWK set ({"keys": [...]})`);
+}

@@ -7,8 +7,15 @@ export const VDS_RFC9162_SHA256 = 1;
 /** Keys of the verifiable data proofs map (unprotected label 396). */
 export const VdpKey = Object.freeze({ inclusion: -1, consistency: -2 } as const);
 
+/**
+ * A private-use protected header label (RFC 9052 section 16.2 reserves labels below -65536) where the
+ * embedded ledger states the tree size its signature is for. RFC 9162 proofs do not always pin the
+ * size by themselves; with this label the signature does. Other verifiers ignore it (it is never crit).
+ */
+export const TREE_SIZE_LABEL = -65537;
+
 /** Labels a receipt's `crit` may name. */
-export const RECEIPT_UNDERSTOOD_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([...COSE_UNDERSTOOD_LABELS, HeaderLabel.verifiableDataStructure]);
+export const RECEIPT_UNDERSTOOD_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([...COSE_UNDERSTOOD_LABELS, HeaderLabel.verifiableDataStructure, TREE_SIZE_LABEL]);
 
 /** A receipt is a few hundred bytes to a few KB; anything far larger is refused before decoding. */
 export const MAX_RECEIPT_SIZE = 256 * 1024;

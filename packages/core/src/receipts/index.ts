@@ -1,5 +1,5 @@
 export { ReceiptError, type ReceiptErrorCode } from './errors.js';
-export { MAX_RECEIPT_SIZE, VDS_RFC9162_SHA256, VdpKey } from './constants.js';
+export { MAX_RECEIPT_SIZE, TREE_SIZE_LABEL, VDS_RFC9162_SHA256, VdpKey } from './constants.js';
 export { statementEntry, statementLeafHash } from './entry.js';
 export { signTreeHead, treeHeadProtectedHeader, type SignedTreeHead, type TreeHeadToSign } from './tree-head.js';
 export { consistencyReceipt, inclusionReceipt } from './build.js';

@@ -4,7 +4,7 @@ import { sigStructure } from '../cose/sign1.js';
 import type { Signer } from '../cose/signer.js';
 import { checkHash } from '../merkle/checks.js';
 import { CwtClaim } from '../statement/cwt-claims.js';
-import { VDS_RFC9162_SHA256 } from './constants.js';
+import { TREE_SIZE_LABEL, VDS_RFC9162_SHA256 } from './constants.js';
 import { ReceiptError } from './errors.js';
 
 /**
@@ -27,6 +27,8 @@ export interface TreeHeadToSign {
   issuedAt?: number;
   /** The service key; its keyId becomes the receipt kid. */
   signer: Signer;
+  /** The size of the tree `root` is the root of, signed in TREE_SIZE_LABEL so receipts pin it. */
+  treeSize?: number;
 }
 
 /** The protected header of a vds 1 receipt signed by `signer`. */
@@ -39,14 +41,17 @@ export function treeHeadProtectedHeader(input: Omit<TreeHeadToSign, 'root'>): Ui
     }
     claims.set(CwtClaim.iat, input.issuedAt);
   }
-  return encode(
-    new Map<number, Encodable>([
-      [HeaderLabel.alg, input.signer.algorithm.id],
-      [HeaderLabel.kid, input.signer.keyId],
-      [HeaderLabel.cwtClaims, claims],
-      [HeaderLabel.verifiableDataStructure, VDS_RFC9162_SHA256],
-    ]),
-  );
+  const header = new Map<number, Encodable>([
+    [HeaderLabel.alg, input.signer.algorithm.id],
+    [HeaderLabel.kid, input.signer.keyId],
+    [HeaderLabel.cwtClaims, claims],
+    [HeaderLabel.verifiableDataStructure, VDS_RFC9162_SHA256],
+  ]);
+  if (input.treeSize !== undefined) {
+    if (!Number.isSafeInteger(input.treeSize) || input.treeSize < 1) throw new ReceiptError('RECEIPT_MALFORMED', `tree size ${String(input.treeSize)} is not a positive whole number`);
+    header.set(TREE_SIZE_LABEL, input.treeSize);
+  }
+  return encode(header);
 }
 
 /** Signs a tree head: one signing operation per batch, whatever the number of receipts cut from it. */

@@ -6,6 +6,7 @@ import { sameBytes } from '../merkle/checks.js';
 import { MerkleError } from '../merkle/errors.js';
 import { leafHash } from '../merkle/hash.js';
 import { rootFromConsistencyProof, rootFromInclusionProof } from '../merkle/verify.js';
+import { TREE_SIZE_LABEL } from './constants.js';
 import { statementEntry } from './entry.js';
 import { ReceiptError } from './errors.js';
 import { checkVds, consistencyProofsOf, decodeReceipt, inclusionProofsOf, kidText, receiptAlgorithm, receiptClaims, receiptKid } from './read.js';
@@ -97,6 +98,7 @@ export function verifyInclusionReceiptForEntry(receipt: Uint8Array, entry: Uint8
     badProof(error);
   }
   const { treeSize, leafIndex } = proofs[0]!;
+  checkSignedTreeSize(headers.message, treeSize);
   // A vds 1 receipt does not name its entry: a receipt for another statement and a forged or altered
   // one fail the same way, as a signature that does not cover the root this statement leads to.
   checkSignature(
@@ -105,6 +107,13 @@ export function verifyInclusionReceiptForEntry(receipt: Uint8Array, entry: Uint8
     `receipt signature does not cover the root that this statement and the proof (leaf ${leafIndex} of ${treeSize}) lead to: the receipt is for another statement, or it was altered`,
   );
   return { ...headers.identity, treeSize, leafIndex, root };
+}
+
+/** When the service signed its tree size (TREE_SIZE_LABEL), the proof must be against that size. */
+function checkSignedTreeSize(message: Sign1, proofSize: number): void {
+  const signed = message.protectedHeader.get(TREE_SIZE_LABEL);
+  if (signed === undefined) return;
+  if (signed !== proofSize) throw new ReceiptError('RECEIPT_BAD_PROOF', `receipt signs tree size ${String(signed)} but its proof is for size ${proofSize}`);
 }
 
 /**
@@ -130,6 +139,7 @@ export function verifyConsistencyReceipt(receipt: Uint8Array, root1: Uint8Array,
     badProof(error);
   }
   const { size1, size2 } = proofs[0]!;
+  checkSignedTreeSize(headers.message, size2);
   checkSignature(headers, root2, `receipt signature does not cover the root the consistency proof from ${size1} to ${size2} leads to: the receipt was altered, or it extends another tree`);
   return { ...headers.identity, size1, size2, root2 };
 }

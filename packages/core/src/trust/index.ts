@@ -2,10 +2,12 @@ export { PolicyError, type PolicyErrorCode } from './errors.js';
 export {
   POLICY_VERSION,
   addIssuer,
+  addService,
   emptyPolicy,
   parsePolicy,
   serializePolicy,
   type AddIssuerInput,
+  type AddServiceInput,
   type IssuerRule,
   type ReceiptRules,
   type ServiceRule,

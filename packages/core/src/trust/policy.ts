@@ -178,3 +178,24 @@ export function addIssuer(policy: TrustPolicy, input: AddIssuerInput): TrustPoli
   }
   return { ...policy, issuers };
 }
+
+export interface AddServiceInput {
+  iss: string;
+  jwks: { keys: JsonWebKey[] };
+  jwksUri?: string;
+}
+
+/** Returns the policy with the service's receipt keys pinned; a service already there has its keys replaced. */
+export function addService(policy: TrustPolicy, input: AddServiceInput): TrustPolicy {
+  if (input.jwks.keys.length === 0) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss} has no keys to pin`);
+  input.jwks.keys.forEach((jwk, index) => {
+    try {
+      createPublicKey({ key: jwk, format: 'jwk' });
+    } catch {
+      throw new PolicyError('POLICY_MALFORMED', `key ${index + 1} of service ${input.iss} is not a usable public key`);
+    }
+  });
+  const service: ServiceRule = { iss: input.iss, jwks: { keys: input.jwks.keys.map((jwk) => ({ ...jwk })) } };
+  if (input.jwksUri) service.jwksUri = input.jwksUri;
+  return { ...policy, services: [...policy.services.filter((existing) => existing.iss !== input.iss), service] };
+}

@@ -6,6 +6,7 @@ import { parseSignedStatement, verifyStatementSignature, type SignedStatement } 
 import { subjectMatches } from '../trust/subject-pattern.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { issuerKey } from './issuer-key.js';
+import { checkReceipts, type ReceiptsOutcome } from './receipts-check.js';
 import { VerdictBuilder, type Verdict } from './verdict.js';
 
 export interface ArtifactDigest {
@@ -40,6 +41,24 @@ function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, arti
   }
 }
 
+function reportReceipts(verdict: VerdictBuilder, present: number, outcome: ReceiptsOutcome, minimum: number, allowUnlogged: boolean): void {
+  const services = [...new Set(outcome.verified.map((receipt) => receipt.issuer ?? 'unnamed service'))].join(', ');
+  if (outcome.failed > 0) {
+    verdict.fail('receipts', outcome.problems.join('; '));
+  } else if (outcome.verified.length >= minimum && outcome.verified.length > 0) {
+    verdict.pass('receipts', `${outcome.verified.length} receipt(s) verified from ${services}`);
+  } else if (outcome.verified.length >= minimum) {
+    verdict.pass('receipts', 'the policy requires no receipt');
+  } else if (allowUnlogged) {
+    verdict.skip('receipts', present === 0 ? 'no receipt; allowed by --allow-unlogged' : `${outcome.verified.length} of ${minimum} required receipt(s) verified; allowed by --allow-unlogged`);
+  } else if (present === 0) {
+    verdict.fail('receipts', 'statement has no receipt: register it with a transparency service (countersign log), or pass --allow-unlogged');
+  } else {
+    const detail = outcome.problems.length ? `: ${outcome.problems.join('; ')}` : ` (${outcome.ignored} from unlisted services ignored)`;
+    verdict.fail('receipts', `${outcome.verified.length} of ${minimum} required receipt(s) verified${detail}`);
+  }
+}
+
 /**
  * Decides whether an artifact may be released on the strength of its signed statement: every check
  * runs that can, and each says why it passed or failed, so a refused release names its cause.
@@ -58,7 +77,11 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
   checkArtifact(verdict, statement, input.artifact);
 
-  const at = input.now ?? new Date();
+  const receipts = checkReceipts(statement.receipts, input.statement, input.policy);
+  // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
+  const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
+  const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
+  const when = Number.isFinite(registeredAt) ? 'registration time' : 'verification time';
   const rule = input.policy.issuers.find((candidate) => candidate.iss === iss);
   if (!rule) {
     verdict.fail('issuer', `issuer ${iss} is not in the trust policy`);
@@ -75,7 +98,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     if (allowed) verdict.pass('subject', sub);
     else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
 
-    if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()}`);
+    if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()} (${when})`);
     else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
     else verdict.skip('key-validity', 'no trusted key');
 
@@ -92,12 +115,6 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     }
   }
 
-  if (statement.receipts.length === 0) {
-    if (input.allowUnlogged) verdict.skip('receipts', 'no receipt; allowed by --allow-unlogged');
-    else verdict.fail('receipts', 'statement has no receipt: register it with a transparency service, or pass --allow-unlogged');
-  } else {
-    // Receipt verification arrives with the transparency service; until then receipts cannot count.
-    verdict.fail('receipts', `${statement.receipts.length} receipt(s) present, but this version cannot verify receipts yet`);
-  }
+  reportReceipts(verdict, statement.receipts.length, receipts, input.policy.receipts.minimum, input.allowUnlogged === true);
   return verdict.build(summary);
 }

@@ -1,0 +1,36 @@
+import { requiredOption, stringOption, usage } from '../args.js';
+import { logStatements } from '../steps/log.js';
+import { ScrapiClient } from '../transparency/scrapi-client.js';
+import { JSON_OPTION, printJson, type Command } from './command.js';
+
+export function timeoutMs(command: Command, value: string | undefined, fallbackSeconds: number): number {
+  if (value === undefined) return fallbackSeconds * 1000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw usage(command, '--timeout must be a positive number of seconds');
+  return seconds * 1000;
+}
+
+export const logCommand: Command = {
+  name: 'log',
+  summary: 'register signed statements with a transparency service and keep the receipts',
+  help: `Usage: countersign log STATEMENT.cose... --service URL [--out DIR] [--timeout SECONDS] [--json]
+
+Registers each statement with the SCRAPI service at URL (the embedded ledger, Microsoft Signing
+Transparency, or any other), several at a time, following whichever answer the service gives
+(201 with the receipt, 303 to the entry, or 202 with an operation to poll), honouring Retry-After
+and retrying overload and dropped connections a bounded number of times. Each statement is
+rewritten as a transparent statement (receipt in header 394), or written to DIR.
+The bearer token in COUNTERSIGN_TOKEN, if set, is sent to services that need one.
+Exit codes: 0 all logged, 1 a registration was refused or failed, 2 wrong usage or unreadable input.`,
+  options: { service: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, ...JSON_OPTION },
+  positionals: { min: 1, max: Infinity, name: 'STATEMENT.cose' },
+  async run(args, context) {
+    const token = process.env.COUNTERSIGN_TOKEN || undefined;
+    if (token) context.host.setSecret(token);
+    const service = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: timeoutMs(this, stringOption(args, 'timeout'), 120), token });
+    const results = await logStatements({ statements: args.positionals, service, outDir: stringOption(args, 'out') }, context.host);
+    if (context.json) printJson(context, results);
+    else for (const result of results) context.print(result.ok ? `${result.entryId}  ${result.statement}` : `REFUSED  ${result.statement}: ${result.reason}`);
+    return results.every((result) => result.ok) ? 0 : 1;
+  },
+};

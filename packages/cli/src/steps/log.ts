@@ -1,0 +1,45 @@
+import { basename, join } from 'node:path';
+import { embedReceipts, isCountersignError, type TransparencyService } from '@countersign/core';
+import type { Host } from '../host.js';
+import { readInput, writeOutput } from '../io/files.js';
+
+export interface LogStepInput {
+  statements: string[];
+  service: TransparencyService;
+  /** Where transparent statements go; each statement file is rewritten in place when absent. */
+  outDir?: string;
+  /** Registrations in flight at once. */
+  concurrency?: number;
+}
+
+export type LoggedStatement =
+  | { statement: string; ok: true; entryId: string; output: string }
+  | { statement: string; ok: false; reason: string; code: string };
+
+/** Registers each statement, follows the service to its receipt and writes the transparent statement (receipt in 394). */
+export async function logStatements(input: LogStepInput, host: Host): Promise<LoggedStatement[]> {
+  // Read everything first: an unreadable file is the caller's mistake and must stop the step before anything is registered.
+  const statements = await Promise.all(input.statements.map(async (path) => ({ path, bytes: await readInput(path, 'statement', 16 * 1024 * 1024) })));
+  const results: LoggedStatement[] = new Array(statements.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < statements.length) {
+      const position = next++;
+      const { path, bytes } = statements[position] as { path: string; bytes: Uint8Array };
+      try {
+        const { entryId, receipt } = await input.service.register(bytes);
+        const output = input.outDir ? join(input.outDir, basename(path)) : path;
+        await writeOutput(output, embedReceipts(bytes, [receipt]));
+        host.info(`logged ${path} as entry ${entryId} in ${input.service.name}`);
+        results[position] = { statement: path, ok: true, entryId, output };
+      } catch (error) {
+        if (!isCountersignError(error) || error.area === 'cli') throw error;
+        host.warn(`${path}: ${error.message}`);
+        results[position] = { statement: path, ok: false, reason: error.message, code: error.code };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 4, statements.length)) }, worker));
+  host.setOutput('entries', results.map((result) => (result.ok ? result.entryId : '')).join('\n'));
+  return results;
+}

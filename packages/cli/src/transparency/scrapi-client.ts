@@ -1,0 +1,235 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decode, TransparencyError, type CborMap, type Registration, type ServiceKeys, type TransparencyService } from '@countersign/core';
+import { problemText } from './problem-details.js';
+
+export interface ScrapiClientOptions {
+  /** The service's base URL, e.g. https://example.confidential-ledger.azure.com */
+  url: string;
+  /** Longest a registration may take, polling included. */
+  timeoutMs?: number;
+  /** Retries of one request on 429, 502, 503, 504 and dropped connections. */
+  maxRetries?: number;
+  /** Wait between polls when the service gives no Retry-After. */
+  pollIntervalMs?: number;
+  /** Longest single wait, whatever Retry-After asks for. */
+  maxWaitMs?: number;
+  /** Bearer token for services that require authentication; never logged. */
+  token?: string;
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+  url: string;
+}
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+const OPERATION_POLL_LIMIT = 10_000;
+
+/** A SCRAPI client that follows every answer style Microsoft's service and the embedded ledger use. */
+export class ScrapiClient implements TransparencyService {
+  readonly name: string;
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxWaitMs: number;
+
+  constructor(private readonly options: ScrapiClientOptions) {
+    try {
+      this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
+    } catch {
+      throw new TransparencyError('TS_PROTOCOL', `service URL "${options.url}" is not a URL`);
+    }
+    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') {
+      throw new TransparencyError('TS_PROTOCOL', `service URL must be http or https, not ${this.base.protocol}`);
+    }
+    this.name = this.base.href.replace(/\/$/, '');
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.maxWaitMs = options.maxWaitMs ?? 30_000;
+  }
+
+  async register(statement: Uint8Array): Promise<Registration> {
+    const deadline = Date.now() + this.timeoutMs;
+    const answer = await this.request('POST', 'entries', deadline, statement);
+    switch (answer.status) {
+      case 200:
+      case 201:
+        return { entryId: this.entryIdFrom(answer), receipt: answer.body };
+      case 202:
+        return this.followOperation(answer, deadline);
+      case 303:
+        return this.followEntry(this.location(answer), deadline);
+      default:
+        throw this.unexpected(answer, 'registration');
+    }
+  }
+
+  /** The receipt of an entry already registered. */
+  async receipt(entryId: string): Promise<Uint8Array> {
+    const registration = await this.followEntry(new URL(`entries/${encodeURIComponent(entryId)}`, this.base), Date.now() + this.timeoutMs);
+    return registration.receipt;
+  }
+
+  async configuration(): Promise<CborMap> {
+    const answer = await this.request('GET', '.well-known/transparency-configuration', Date.now() + this.timeoutMs);
+    if (answer.status !== 200) throw this.unexpected(answer, 'the transparency configuration');
+    const config = this.cbor(answer, 'transparency configuration');
+    if (!(config instanceof Map)) throw new TransparencyError('TS_PROTOCOL', `${this.name}: transparency configuration is not a CBOR map`);
+    return config;
+  }
+
+  async serviceKeys(): Promise<ServiceKeys> {
+    const config = await this.configuration();
+    const issuer = config.get('issuer');
+    if (typeof issuer !== 'string') throw new TransparencyError('TS_PROTOCOL', `${this.name}: transparency configuration has no issuer`);
+    const jwksUri = typeof config.get('jwks_uri') === 'string' ? new URL(config.get('jwks_uri') as string, this.base) : new URL('jwks', this.base);
+    const answer = await this.request('GET', jwksUri, Date.now() + this.timeoutMs);
+    if (answer.status !== 200) throw this.unexpected(answer, 'the service keys');
+    let jwks: unknown;
+    try {
+      jwks = JSON.parse(Buffer.from(answer.body).toString('utf8'));
+    } catch {
+      throw new TransparencyError('TS_PROTOCOL', `${this.name}: ${jwksUri.href} is not JSON`);
+    }
+    const keys = (jwks as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) throw new TransparencyError('TS_PROTOCOL', `${this.name}: ${jwksUri.href} is not a JWK set`);
+    return { issuer, jwks: { keys }, jwksUri: jwksUri.href };
+  }
+
+  /** Polls /operations/{id} (the legacy Microsoft flow) until it succeeds, fails, or time runs out. */
+  private async followOperation(accepted: Answer, deadline: number): Promise<Registration> {
+    let location = this.operationLocation(accepted);
+    let answer = accepted;
+    for (let polls = 0; polls < OPERATION_POLL_LIMIT; polls++) {
+      const operation = this.cbor(answer, 'operation status');
+      const status = operation instanceof Map ? operation.get('Status') : undefined;
+      if (status === 'succeeded') {
+        const entryId = (operation as CborMap).get('EntryId');
+        if (typeof entryId !== 'string') throw new TransparencyError('TS_PROTOCOL', `${this.name}: operation succeeded without an EntryId`);
+        return this.followEntry(new URL(`entries/${encodeURIComponent(entryId)}`, this.base), deadline, entryId);
+      }
+      if (status === 'failed') {
+        const error = (operation as CborMap).get('Error');
+        const reason = error instanceof Map ? [error.get('title') ?? error.get(-1), error.get('detail') ?? error.get(-2) ?? error.get('message')].filter(Boolean).join(': ') : String(error ?? 'no reason given');
+        throw new TransparencyError('TS_REFUSED', `${this.name} refused the statement: ${reason}`);
+      }
+      if (status !== 'running' && status !== 'pending') throw new TransparencyError('TS_PROTOCOL', `${this.name}: operation status "${String(status)}" is not one SCRAPI knows`);
+      await this.wait(answer, deadline);
+      answer = await this.request('GET', location, deadline);
+      if (answer.status !== 200 && answer.status !== 202) throw this.unexpected(answer, 'the operation');
+      location = answer.headers.get('location') ? this.location(answer) : location;
+    }
+    throw new TransparencyError('TS_TIMEOUT', `${this.name}: operation did not finish after ${OPERATION_POLL_LIMIT} polls`);
+  }
+
+  /** GETs /entries/{id} until the receipt is there: 302 (or 202) means not yet. */
+  private async followEntry(location: URL, deadline: number, knownId?: string): Promise<Registration> {
+    for (let polls = 0; polls < OPERATION_POLL_LIMIT; polls++) {
+      const answer = await this.request('GET', location, deadline);
+      if (answer.status === 200) return { entryId: knownId ?? lastSegment(location), receipt: answer.body };
+      if (answer.status === 404) throw new TransparencyError('TS_NOT_FOUND', `${this.name}: no entry at ${location.pathname}`);
+      if (answer.status !== 302 && answer.status !== 202) throw this.unexpected(answer, 'the entry');
+      await this.wait(answer, deadline);
+      if (answer.headers.get('location')) location = this.location(answer);
+    }
+    throw new TransparencyError('TS_TIMEOUT', `${this.name}: entry was not ready after ${OPERATION_POLL_LIMIT} polls`);
+  }
+
+  /** One request, retried with backoff on overload and dropped connections; every wait bounded by the deadline. */
+  private async request(method: 'GET' | 'POST', path: string | URL, deadline: number, body?: Uint8Array): Promise<Answer> {
+    const url = path instanceof URL ? path : new URL(path, this.base);
+    let lastProblem = '';
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      let answer: Answer | undefined;
+      try {
+        answer = await this.fetchOnce(method, url, remaining, body);
+      } catch (error) {
+        if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') break;
+        lastProblem = connectionProblem(error);
+      }
+      if (answer && !RETRYABLE.has(answer.status)) return answer;
+      if (answer) lastProblem = `${answer.status}${problemSuffix(answer)}`;
+      if (attempt === this.maxRetries) break;
+      const backoff = Math.min(this.maxWaitMs, 250 * 2 ** attempt);
+      await this.wait(answer, deadline, backoff);
+    }
+    if (Date.now() >= deadline) throw new TransparencyError('TS_TIMEOUT', `${this.name}: no answer within ${Math.round(this.timeoutMs / 1000)} s${lastProblem ? ` (last: ${lastProblem})` : ''}`);
+    throw new TransparencyError('TS_UNAVAILABLE', `${this.name} is unavailable after ${this.maxRetries + 1} attempts: ${lastProblem}`);
+  }
+
+  private async fetchOnce(method: string, url: URL, timeoutMs: number, body?: Uint8Array): Promise<Answer> {
+    const headers: Record<string, string> = { accept: 'application/scitt-receipt+cose, application/cbor, application/cose, application/json' };
+    if (body) headers['content-type'] = 'application/cose';
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const response = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()), url: url.href };
+  }
+
+  /** Sleeps for Retry-After (seconds or an HTTP date), or `fallback`, capped by maxWaitMs and the deadline. */
+  private async wait(answer: Answer | undefined, deadline: number, fallback = this.pollIntervalMs): Promise<void> {
+    const retryAfter = answer?.headers.get('retry-after');
+    let delay = fallback;
+    if (retryAfter) {
+      const seconds = Number(retryAfter);
+      delay = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+    }
+    delay = Math.max(0, Math.min(delay, this.maxWaitMs, deadline - Date.now()));
+    if (delay > 0) await sleep(delay);
+  }
+
+  private location(answer: Answer): URL {
+    const location = answer.headers.get('location');
+    if (!location) throw new TransparencyError('TS_PROTOCOL', `${this.name}: ${answer.status} answer without a Location`);
+    return new URL(location, answer.url);
+  }
+
+  private operationLocation(answer: Answer): URL {
+    if (answer.headers.get('location')) return this.location(answer);
+    const operation = this.cbor(answer, 'operation status');
+    const id = operation instanceof Map ? operation.get('OperationId') : undefined;
+    if (typeof id !== 'string') throw new TransparencyError('TS_PROTOCOL', `${this.name}: 202 answer names no operation`);
+    return new URL(`operations/${encodeURIComponent(id)}`, this.base);
+  }
+
+  private entryIdFrom(answer: Answer): string {
+    const location = answer.headers.get('location');
+    if (!location) throw new TransparencyError('TS_PROTOCOL', `${this.name}: 201 answer without a Location naming the entry`);
+    return lastSegment(new URL(location, answer.url));
+  }
+
+  private cbor(answer: Answer, what: string): unknown {
+    try {
+      return decode(answer.body, { maxDepth: 8, maxItems: 10_000 });
+    } catch {
+      throw new TransparencyError('TS_PROTOCOL', `${this.name}: ${what} is not CBOR`);
+    }
+  }
+
+  private unexpected(answer: Answer, what: string): TransparencyError {
+    const reason = problemText(answer.body, answer.headers.get('content-type'));
+    if (answer.status >= 400 && answer.status < 500) {
+      return new TransparencyError(answer.status === 404 ? 'TS_NOT_FOUND' : 'TS_REFUSED', `${this.name} refused ${what} (${answer.status})${reason ? `: ${reason}` : ''}`);
+    }
+    return new TransparencyError(answer.status >= 500 ? 'TS_UNAVAILABLE' : 'TS_PROTOCOL', `${this.name}: unexpected ${answer.status} for ${what}${reason ? `: ${reason}` : ''}`);
+  }
+}
+
+function lastSegment(url: URL): string {
+  return decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '');
+}
+
+function problemSuffix(answer: Answer): string {
+  const reason = problemText(answer.body, answer.headers.get('content-type'));
+  return reason ? ` ${reason}` : '';
+}
+
+function connectionProblem(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? 'connection failed';
+}

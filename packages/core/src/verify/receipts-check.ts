@@ -1,0 +1,78 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { keyIdOf } from '../cose/keys.js';
+import { isCountersignError } from '../errors.js';
+import { readReceiptSummary, verifyInclusionReceipt, type VerifiedReceipt } from '../receipts/index.js';
+import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
+
+/** What the receipts of one statement establish under a policy. */
+export interface ReceiptsOutcome {
+  verified: VerifiedReceipt[];
+  /** One line per receipt that did not count, and why. */
+  problems: string[];
+  /** Receipts that break the policy (a listed service's receipt that fails, an unlisted one not ignored). */
+  failed: number;
+  ignored: number;
+}
+
+// Service keys are imported once per policy object, like issuer keys.
+const serviceKeys = new WeakMap<ServiceRule, Map<string, KeyObject>>();
+
+function keysOf(service: ServiceRule): Map<string, KeyObject> {
+  let keys = serviceKeys.get(service);
+  if (!keys) {
+    keys = new Map();
+    for (const jwk of service.jwks.keys) {
+      try {
+        const key = createPublicKey({ key: jwk, format: 'jwk' });
+        keys.set(keyIdOf(key), key);
+        if (typeof jwk.kid === 'string') keys.set(jwk.kid, key);
+      } catch {
+        // A key the policy cannot load never verifies anything; the receipt then reports an unknown kid.
+      }
+    }
+    serviceKeys.set(service, keys);
+  }
+  return keys;
+}
+
+function kidText(kid: Uint8Array): string[] {
+  const bytes = Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength);
+  return [bytes.toString('utf8'), bytes.toString('hex')];
+}
+
+/** Verifies each receipt against the policy's services; a receipt counts only if its service is listed and it verifies. */
+export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array, policy: TrustPolicy): ReceiptsOutcome {
+  const outcome: ReceiptsOutcome = { verified: [], problems: [], failed: 0, ignored: 0 };
+  receipts.forEach((receipt, position) => {
+    const label = `receipt ${position + 1}`;
+    let issuer: string | undefined;
+    try {
+      issuer = readReceiptSummary(receipt).issuer;
+    } catch (error) {
+      if (!isCountersignError(error)) throw error;
+      outcome.failed++;
+      outcome.problems.push(`${label}: ${error.message}`);
+      return;
+    }
+    const service = policy.services.find((candidate) => candidate.iss === issuer);
+    if (!service) {
+      if (policy.receipts.ignoreUnlisted) {
+        outcome.ignored++;
+        return;
+      }
+      outcome.failed++;
+      outcome.problems.push(`${label}: service ${issuer ?? '(no issuer)'} is not in the trust policy`);
+      return;
+    }
+    try {
+      const keys = keysOf(service);
+      const resolveKey = (kid: Uint8Array): KeyObject | undefined => kidText(kid).map((text) => keys.get(text)).find(Boolean);
+      outcome.verified.push(verifyInclusionReceipt(receipt, statement, resolveKey));
+    } catch (error) {
+      if (!isCountersignError(error)) throw error;
+      if (policy.receipts.requireAllListed) outcome.failed++;
+      outcome.problems.push(`${label} from ${service.iss}: ${error.message}`);
+    }
+  });
+  return outcome;
+}

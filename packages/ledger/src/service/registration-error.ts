@@ -1,0 +1,23 @@
+import { CountersignError } from '@countersign/core';
+
+export type RegistrationErrorCode =
+  | 'REGISTRATION_TOO_LARGE' // over the service's statement size limit
+  | 'REGISTRATION_MALFORMED' // not a tagged COSE_Sign1 signed statement the service accepts
+  | 'REGISTRATION_UNTRUSTED' // the issuer is not allowed, or no key can be found for it
+  | 'REGISTRATION_BAD_SIGNATURE'; // the issuer's signature does not verify
+
+const STATUS: Record<RegistrationErrorCode, number> = {
+  REGISTRATION_TOO_LARGE: 413,
+  REGISTRATION_MALFORMED: 400,
+  REGISTRATION_UNTRUSTED: 403,
+  REGISTRATION_BAD_SIGNATURE: 400,
+};
+
+/** Why a statement was refused; the HTTP layer answers it as concise problem details. */
+export class RegistrationError extends CountersignError<RegistrationErrorCode> {
+  readonly area = 'registration';
+
+  get httpStatus(): number {
+    return STATUS[this.code];
+  }
+}
