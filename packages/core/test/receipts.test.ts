@@ -5,6 +5,8 @@ import { SHA256 } from '../src/digest/hash-algorithms.js';
 import { MemoryTree, leafHash, rootFromInclusionProof, verifyConsistency } from '../src/merkle/index.js';
 import {
   TREE_SIZE_LABEL,
+  treeHeadMessage,
+  verifyTreeHead,
   ReceiptError,
   consistencyReceipt,
   embedReceipts,
@@ -387,5 +389,22 @@ describe('signed tree sizes', () => {
     const unsized = await signTreeHead({ root: tree.root(), issuer: 'ledger.example', signer: service.signer });
     expect(verifyInclusionReceipt(inclusionReceipt(unsized, { treeSize: 6, leafIndex: index, path }), statement, service.resolveKey).treeSize).toBe(6);
     await expect(signTreeHead({ root: tree.root(), issuer: 'x', signer: service.signer, treeSize: 0 })).rejects.toThrow(/tree size/);
+  });
+});
+
+describe('signed tree heads on their own', () => {
+  it('carry the root and the signed size, and verify with the service key', async () => {
+    const service = serviceWith('P-256', 'ES256');
+    const tree = new MemoryTree();
+    for (let i = 0; i < 9; i++) tree.appendEntry(sha256(`e${i}`));
+    const head = await signTreeHead({ root: tree.root(), issuer: 'ledger.example', issuedAt: 1_800_000_000, signer: service.signer, treeSize: 9 });
+    const bytes = treeHeadMessage(head);
+    expect(verifyTreeHead(bytes, service.resolveKey)).toMatchObject({ treeSize: 9, issuer: 'ledger.example', issuedAt: 1_800_000_000 });
+    expect(Buffer.from(verifyTreeHead(bytes, service.resolveKey).root).equals(Buffer.from(tree.root()))).toBe(true);
+    const message = decodeSign1(bytes);
+    const otherRoot = encodeSign1({ ...message, payload: tree.root(8) });
+    expect(receiptCode(() => verifyTreeHead(otherRoot, service.resolveKey))).toBe('RECEIPT_BAD_SIGNATURE');
+    const unsized = treeHeadMessage(await signTreeHead({ root: tree.root(), issuer: 'ledger.example', signer: service.signer }));
+    expect(receiptCode(() => verifyTreeHead(unsized, service.resolveKey))).toBe('RECEIPT_MALFORMED');
   });
 });

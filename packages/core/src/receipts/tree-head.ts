@@ -1,6 +1,6 @@
 import { encode, type Encodable } from '../cbor/index.js';
 import { HeaderLabel } from '../cose/headers.js';
-import { sigStructure } from '../cose/sign1.js';
+import { encodeSign1, sigStructure } from '../cose/sign1.js';
 import type { Signer } from '../cose/signer.js';
 import { checkHash } from '../merkle/checks.js';
 import { CwtClaim } from '../statement/cwt-claims.js';
@@ -61,4 +61,9 @@ export async function signTreeHead(input: TreeHeadToSign): Promise<SignedTreeHea
   const protectedBytes = treeHeadProtectedHeader(input);
   const signature = await input.signer.sign(sigStructure(protectedBytes, root));
   return { protectedBytes, signature, root };
+}
+
+/** A tree head on its own, for clients that track the log: the batch signature with the root attached. */
+export function treeHeadMessage(head: SignedTreeHead): Uint8Array {
+  return encodeSign1({ protectedBytes: head.protectedBytes, unprotectedHeader: new Map(), payload: head.root, signature: head.signature });
 }

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm, SignatureAlgorithmName } from '../cose/algorithms.js';
 import { CoseError } from '../cose/errors.js';
-import { sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
+import { encodeSign1, sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
 import { sameBytes } from '../merkle/checks.js';
 import { MerkleError } from '../merkle/errors.js';
 import { leafHash } from '../merkle/hash.js';
@@ -142,4 +142,27 @@ export function verifyConsistencyReceipt(receipt: Uint8Array, root1: Uint8Array,
   checkSignedTreeSize(headers.message, size2);
   checkSignature(headers, root2, `receipt signature does not cover the root the consistency proof from ${size1} to ${size2} leads to: the receipt was altered, or it extends another tree`);
   return { ...headers.identity, size1, size2, root2 };
+}
+
+export interface VerifiedTreeHead extends ReceiptIdentity {
+  readonly treeSize: number;
+  readonly root: Uint8Array;
+}
+
+/**
+ * Verifies a signed tree head: the batch's COSE_Sign1 with the root attached as payload (the same
+ * Sig_structure its receipts are signed over) and the tree size in TREE_SIZE_LABEL.
+ */
+export function verifyTreeHead(bytes: Uint8Array, resolveKey: ResolveReceiptKey): VerifiedTreeHead {
+  const message = decodeReceipt(bytes, true);
+  const root = message.payload;
+  if (!root || root.length !== 32) throw new ReceiptError('RECEIPT_MALFORMED', 'a tree head carries its 32-byte root as payload');
+  // Past the attached root, a tree head is a receipt without proofs: check it as one.
+  const headers = checkHeaders(encodeSign1({ ...message, payload: null }), resolveKey);
+  const treeSize = headers.message.protectedHeader.get(TREE_SIZE_LABEL);
+  if (typeof treeSize !== 'number' || !Number.isSafeInteger(treeSize) || treeSize < 1) {
+    throw new ReceiptError('RECEIPT_MALFORMED', 'a tree head signs its tree size (label -65537)');
+  }
+  checkSignature(headers, root, 'tree head signature does not verify');
+  return { ...headers.identity, treeSize, root };
 }
