@@ -1,0 +1,248 @@
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HASH_SIZE, leafHash } from '@countersign/core';
+import { errnoCode, LedgerError, reason } from './errors.js';
+import { checksum32, readFully, readFullySync, syncDirectory, writeFully } from './io.js';
+import {
+  ENTRIES_FILE,
+  entriesBytes,
+  INDEX_FILE,
+  INDEX_RECORD_SIZE,
+  indexBytes,
+  levelBytes,
+  levelCount,
+  levelFile,
+  levelLength,
+  MAX_LEVELS,
+  STATEMENTS_FILE,
+} from './layout.js';
+import { appendLeaves, type Frontier } from './tree-append.js';
+
+export interface BatchItem {
+  statement: Uint8Array;
+  entry: Uint8Array;
+}
+
+/** A batch written and fsynced but not yet committed: what commit() adopts and rollback() undoes. */
+export interface WrittenBatch {
+  treeSize: number;
+  statementsEnd: number;
+  frontier: Frontier;
+}
+
+const READ_CHUNK = 4 << 20;
+const OPEN_OR_CREATE = constants.O_RDWR | constants.O_CREAT; // never O_APPEND: it would ignore positions
+
+/**
+ * Everything of the ledger but its heads: statements, their index records, entries and the
+ * subtree hashes of every level, each file cut at exactly what the committed tree size implies.
+ */
+export class DataFiles {
+  /** Leaves whose hashes may be read: the committed size, or the batch being sealed. */
+  private visibleSize: number;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly statements: FileHandle,
+    private readonly index: FileHandle,
+    private readonly entries: FileHandle,
+    private readonly levels: Array<FileHandle | undefined>,
+    private committedSize: number,
+    private statementsEnd: number,
+    private frontier: Frontier,
+  ) {
+    this.visibleSize = committedSize;
+  }
+
+  /**
+   * Opens the files of a ledger whose heads say `treeSize`. A file shorter than that implies is
+   * corruption and refuses the open; anything longer is the tail of a batch that never committed,
+   * cut here, unless it is longer than any batch can be (`maxBatchEntries`): a lost or stale heads.log
+   * must not empty the ledger.
+   */
+  static async open(dir: string, treeSize: number, maxBatchEntries: number): Promise<DataFiles> {
+    const opened: FileHandle[] = [];
+    const openFile = async (name: string, required: boolean): Promise<FileHandle | undefined> => {
+      const path = join(dir, name);
+      try {
+        const handle = await open(path, required ? OPEN_OR_CREATE : constants.O_RDWR);
+        opened.push(handle);
+        return handle;
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT' && !required) return undefined;
+        throw error;
+      }
+    };
+    const cut = async (handle: FileHandle, name: string, expected: number, maxTail = Infinity): Promise<void> => {
+      const size = (await handle.stat()).size;
+      if (size < expected) throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, the committed tree of ${treeSize} needs ${expected}`);
+      if (size - expected > maxTail) {
+        throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, more than one batch past the ${expected} the committed tree of ${treeSize} needs; refusing to cut`);
+      }
+      if (size > expected) {
+        await handle.truncate(expected);
+        await handle.datasync();
+      }
+    };
+    try {
+      // A missing file is only acceptable when the committed tree needs none of its bytes.
+      const existing = async (name: string, expected: number): Promise<FileHandle> => {
+        const handle = await openFile(name, expected === 0);
+        if (handle === undefined) throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} is missing but the committed tree of ${treeSize} needs it`);
+        return handle;
+      };
+      const index = await existing(INDEX_FILE, indexBytes(treeSize));
+      await cut(index, INDEX_FILE, indexBytes(treeSize), indexBytes(maxBatchEntries));
+      const statementsEnd = treeSize === 0 ? 0 : recordEnd(await readFully(index, INDEX_RECORD_SIZE, indexBytes(treeSize - 1)));
+      const statements = await existing(STATEMENTS_FILE, statementsEnd);
+      await cut(statements, STATEMENTS_FILE, statementsEnd);
+      const entries = await existing(ENTRIES_FILE, entriesBytes(treeSize));
+      await cut(entries, ENTRIES_FILE, entriesBytes(treeSize), entriesBytes(maxBatchEntries));
+      const levels: Array<FileHandle | undefined> = [];
+      for (let level = 0; level < MAX_LEVELS; level++) {
+        const expected = levelBytes(treeSize, level);
+        const handle = expected > 0 ? await existing(levelFile(level), expected) : await openFile(levelFile(level), false);
+        if (handle) await cut(handle, levelFile(level), expected);
+        levels.push(handle);
+      }
+      await syncDirectory(dir); // files opened above may have just been created
+      const frontier: Frontier = [];
+      for (let level = 0; level < levelCount(treeSize); level++) {
+        const length = levelLength(treeSize, level);
+        if (length % 2 === 1) frontier[level] = new Uint8Array(await readFully(levels[level] as FileHandle, HASH_SIZE, (length - 1) * HASH_SIZE));
+      }
+      return new DataFiles(dir, statements, index, entries, levels, treeSize, statementsEnd, frontier);
+    } catch (error) {
+      await Promise.allSettled(opened.map((handle) => handle.close()));
+      if (error instanceof LedgerError) throw error;
+      throw new LedgerError('LEDGER_READ_FAILED', `cannot open ledger files in ${dir}: ${reason(error)}`, { cause: error });
+    }
+  }
+
+  get treeSize(): number {
+    return this.committedSize;
+  }
+
+  /** Streams the entries file once, in order: the only full read an open does. */
+  async readEntries(onChunk: (entries: Uint8Array) => void): Promise<void> {
+    const total = entriesBytes(this.committedSize);
+    for (let position = 0; position < total; position += READ_CHUNK) {
+      onChunk(await readFully(this.entries, Math.min(READ_CHUNK, total - position), position));
+    }
+  }
+
+  /**
+   * Appends a batch after the committed end and fsyncs every file it touched (and the directory
+   * when a level file is new). Nothing in memory changes until commit(); on failure call rollback().
+   */
+  async write(items: readonly BatchItem[]): Promise<WrittenBatch> {
+    const start = this.committedSize;
+    const indexRecords = Buffer.allocUnsafe(items.length * INDEX_RECORD_SIZE);
+    const entries = Buffer.allocUnsafe(items.length * HASH_SIZE);
+    const leaves: Uint8Array[] = [];
+    let offset = this.statementsEnd;
+    items.forEach(({ statement, entry }, i) => {
+      writeRecord(indexRecords, i * INDEX_RECORD_SIZE, offset, statement.byteLength, checksum32(statement));
+      offset += statement.byteLength;
+      entries.set(entry, i * HASH_SIZE);
+      leaves.push(leafHash(entry));
+    });
+    const appended = appendLeaves(start, this.frontier, leaves);
+    const touched: FileHandle[] = [this.statements, this.index, this.entries];
+    let created = false;
+    for (let level = 0; level < appended.levels.length; level++) {
+      if (this.levels[level] === undefined) {
+        this.levels[level] = await open(join(this.dir, levelFile(level)), OPEN_OR_CREATE);
+        created = true;
+      }
+      touched.push(this.levels[level] as FileHandle);
+    }
+    await Promise.all([
+      writeFully(this.statements, items.map((item) => item.statement), this.statementsEnd),
+      writeFully(this.index, [indexRecords], indexBytes(start)),
+      writeFully(this.entries, [entries], entriesBytes(start)),
+      ...appended.levels.map((hashes, level) => writeFully(this.levels[level] as FileHandle, [Buffer.concat(hashes)], levelBytes(start, level))),
+    ]);
+    await Promise.all(touched.map((handle) => handle.datasync()));
+    if (created) await syncDirectory(this.dir);
+    const treeSize = start + items.length;
+    this.visibleSize = treeSize;
+    return { treeSize, statementsEnd: offset, frontier: appended.frontier };
+  }
+
+  commit(batch: WrittenBatch): void {
+    this.committedSize = batch.treeSize;
+    this.statementsEnd = batch.statementsEnd;
+    this.frontier = batch.frontier;
+    this.visibleSize = batch.treeSize;
+  }
+
+  /** Cuts every file back to the committed size and makes the cut durable. */
+  async rollback(): Promise<void> {
+    this.visibleSize = this.committedSize;
+    const size = this.committedSize;
+    const cuts: Array<[FileHandle, number]> = [
+      [this.statements, this.statementsEnd],
+      [this.index, indexBytes(size)],
+      [this.entries, entriesBytes(size)],
+    ];
+    this.levels.forEach((handle, level) => handle && cuts.push([handle, levelBytes(size, level)]));
+    await Promise.all(
+      cuts.map(async ([handle, length]) => {
+        await handle.truncate(length);
+        await handle.datasync();
+      }),
+    );
+  }
+
+  /** One index read and one statement read; the checksum catches bytes that rotted on disk. */
+  async readStatement(index: number): Promise<Uint8Array> {
+    let record: Buffer;
+    let bytes: Buffer;
+    try {
+      record = await readFully(this.index, INDEX_RECORD_SIZE, indexBytes(index));
+      bytes = await readFully(this.statements, record.readUInt32BE(8), recordOffset(record));
+    } catch (error) {
+      throw new LedgerError('LEDGER_READ_FAILED', `cannot read statement ${index} in ${this.dir}: ${reason(error)}`, { cause: error });
+    }
+    if (checksum32(bytes) !== record.readUInt32BE(12)) {
+      throw new LedgerError('LEDGER_CORRUPT', `statement ${index} in ${join(this.dir, STATEMENTS_FILE)} fails its checksum`);
+    }
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** SubtreeHashes: one positioned 32-byte read. */
+  subtreeHash(level: number, index: number): Uint8Array {
+    if (!Number.isInteger(level) || !Number.isInteger(index) || level < 0 || level >= MAX_LEVELS || index < 0 || (index + 1) * 2 ** level > this.visibleSize) {
+      throw new LedgerError('LEDGER_UNKNOWN_ENTRY', `no subtree at level ${level} index ${index} in a tree of ${this.visibleSize}`);
+    }
+    const hash = new Uint8Array(HASH_SIZE);
+    try {
+      readFullySync((this.levels[level] as FileHandle).fd, hash, index * HASH_SIZE);
+    } catch (error) {
+      throw new LedgerError('LEDGER_READ_FAILED', `cannot read ${levelFile(level)} in ${this.dir}: ${reason(error)}`, { cause: error });
+    }
+    return hash;
+  }
+
+  async close(): Promise<void> {
+    const handles = [this.statements, this.index, this.entries, ...this.levels].filter((handle): handle is FileHandle => handle !== undefined);
+    await Promise.allSettled(handles.map((handle) => handle.close()));
+  }
+}
+
+function writeRecord(target: Buffer, at: number, offset: number, length: number, checksum: number): void {
+  target.writeUInt32BE(Math.floor(offset / 2 ** 32), at);
+  target.writeUInt32BE(offset >>> 0, at + 4);
+  target.writeUInt32BE(length, at + 8);
+  target.writeUInt32BE(checksum, at + 12);
+}
+
+function recordOffset(record: Buffer): number {
+  return record.readUInt32BE(0) * 2 ** 32 + record.readUInt32BE(4);
+}
+
+function recordEnd(record: Buffer): number {
+  return recordOffset(record) + record.readUInt32BE(8);
+}
