@@ -6,7 +6,9 @@ import { inspectCommand } from './commands/inspect.js';
 import { keygenCommand } from './commands/keygen.js';
 import { releaseCommand } from './commands/release.js';
 import { signCommand } from './commands/sign.js';
+import { ledgerConsistencyCommand, ledgerTreeHeadCommand } from './commands/ledger.js';
 import { logCommand } from './commands/log.js';
+import { serveCommand } from './commands/serve.js';
 import { trustAddIssuerCommand, trustAddServiceCommand, trustInitCommand } from './commands/trust.js';
 import { verifyCommand } from './commands/verify.js';
 import { CliError, ExitCode } from './errors.js';
@@ -23,6 +25,9 @@ export const COMMANDS: readonly Command[] = [
   trustInitCommand,
   trustAddIssuerCommand,
   trustAddServiceCommand,
+  serveCommand,
+  ledgerTreeHeadCommand,
+  ledgerConsistencyCommand,
 ];
 
 const VERSION = '0.1.0';

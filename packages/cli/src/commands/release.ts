@@ -11,6 +11,8 @@ function summary(result: ReleaseResult): string {
     `  statement  ${result.statementPath}`,
     `  issuer     ${result.issuer}`,
     `  subject    ${result.subject}`,
+    `  logged     entry ${result.entryId} in ${result.service}`,
+    `  receipt    from ${result.receipt.issuer ?? 'unnamed service'}${result.receipt.issuedAt ? `, registered ${new Date(result.receipt.issuedAt * 1000).toISOString()}` : ''}`,
     `  checks     ${passed.join(', ')} passed`,
   ];
   for (const check of verdict.checks.filter((item) => item.outcome !== 'pass')) {
@@ -22,17 +24,23 @@ function summary(result: ReleaseResult): string {
 export const releaseCommand: Command = {
   name: 'release',
   summary: 'the main job on embedded defaults: sign FILE and verify it (creates .countersign/ on first use)',
-  help: `Usage: countersign release FILE [--dir .countersign] [--json]
+  help: `Usage: countersign release FILE [--dir .countersign] [--service URL] [--json]
 
 Runs the whole gate with no cloud account: on first use it creates --dir (default .countersign/ in
 the working directory) holding a development ES256 key, a certificate for it (from a throwaway CA) and a
-trust policy that trusts the certificate's did:x509 issuer. It then signs FILE into FILE.cose and
-verifies it as a release gate would, and prints a short summary.
+trust policy that trusts the certificate's did:x509 issuer. It then signs FILE into FILE.cose,
+registers it with the embedded ledger in DIR/ledger (in this process, no server to start) or with
+the SCRAPI service at --service URL, keeps the receipt in FILE.cose, verifies the whole as a
+release gate would (receipt included), and prints a short summary. The dev policy pins the keys of
+the service it registers with the first time it meets it.
 Exit codes: 0 released, 1 verification failed, 2 wrong usage or unreadable input.`,
-  options: { dir: { type: 'string' }, ...JSON_OPTION },
+  options: { dir: { type: 'string' }, service: { type: 'string' }, ...JSON_OPTION },
   positionals: { min: 1, max: 1, name: 'FILE' },
   async run(args, context) {
-    const result = await releaseArtifact({ file: args.positionals[0] as string, dir: stringOption(args, 'dir') ?? '.countersign' }, context.host);
+    const result = await releaseArtifact(
+      { file: args.positionals[0] as string, dir: stringOption(args, 'dir') ?? '.countersign', serviceUrl: stringOption(args, 'service') },
+      context.host,
+    );
     if (context.json) printJson(context, result);
     else context.print(summary(result));
     return result.verdict.verified ? 0 : 1;

@@ -1,17 +1,22 @@
 import { join } from 'node:path';
-import { SHA256, addIssuer, deriveDidX509, emptyPolicy, type Verdict } from '@countersign/core';
+import { SHA256, addIssuer, addService, deriveDidX509, embedReceipts, emptyPolicy, readReceiptSummary, type TransparencyService, type Verdict } from '@countersign/core';
+import { TransparencyLedger } from '@countersign/ledger';
 import type { Host } from '../host.js';
-import { exists, writeOutput } from '../io/files.js';
+import { exists, readInput, writeOutput } from '../io/files.js';
 import { readPolicyFile, writePolicyFile } from '../io/policy-file.js';
+import { defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt } from '../io/service-key.js';
 import { localSignerFromFile, readCertificateChain } from '../io/signer-from-file.js';
 import { companionPaths, writeNewKey } from '../keys/generate.js';
+import { ScrapiClient } from '../transparency/scrapi-client.js';
 import { signArtifacts } from './sign.js';
 import { verifyArtifact } from './verify.js';
 
 export interface ReleaseInput {
   file: string;
-  /** The embedded defaults' home: a dev key, its certificate and a trust policy. */
+  /** The embedded defaults' home: a dev key, its certificate, a trust policy and the embedded ledger. */
   dir: string;
+  /** A SCRAPI service to register with instead of the embedded ledger. */
+  serviceUrl?: string;
   now?: Date;
 }
 
@@ -22,13 +27,23 @@ export interface ReleaseResult {
   issuer: string;
   subject: string;
   createdSetup: boolean;
+  service: string;
+  entryId: string;
+  receipt: { issuer?: string; issuedAt?: number; kid?: string };
   verdict: Verdict;
 }
 
 const DEV_CERTIFICATE_NAME = 'countersign dev key';
 
-/** Creates the embedded defaults on first use: an ES256 key with a self-signed certificate, and a policy trusting its did:x509. */
-async function ensureDevSetup(dir: string, host: Host): Promise<{ keyPath: string; chainPath: string; policyPath: string; created: boolean }> {
+interface DevSetup {
+  keyPath: string;
+  chainPath: string;
+  policyPath: string;
+  created: boolean;
+}
+
+/** Creates the embedded defaults on first use: an ES256 key with a certificate, and a policy trusting its did:x509. */
+async function ensureDevSetup(dir: string, host: Host): Promise<DevSetup> {
   const keyPath = join(dir, 'key.pem');
   const chainPath = companionPaths(keyPath).certificate;
   const policyPath = join(dir, 'trust.json');
@@ -41,15 +56,55 @@ async function ensureDevSetup(dir: string, host: Host): Promise<{ keyPath: strin
   return { keyPath, chainPath, policyPath, created: true };
 }
 
-/** The main job on embedded defaults: sign the artifact, then verify it as a release gate would. */
+/** Opens the transparency service for this release: the embedded ledger in DIR/ledger, or a SCRAPI service. */
+async function openService(input: ReleaseInput): Promise<{ service: TransparencyService; close: () => Promise<void> }> {
+  if (input.serviceUrl) return { service: new ScrapiClient({ url: input.serviceUrl, timeoutMs: 120_000 }), close: async () => undefined };
+  const ledgerDir = join(input.dir, 'ledger');
+  const { signer } = await serviceKeyAt(defaultServiceKeyPath(ledgerDir));
+  const ledger = await TransparencyLedger.open({ dir: ledgerDir, serviceKey: signer, issuer: defaultLedgerIssuer(signer), clock: input.now ? () => input.now as Date : undefined });
+  return { service: ledger, close: () => ledger.close() };
+}
+
+/** The dev policy trusts the service it registers with; a service met for the first time is pinned now and said so. */
+async function trustService(policyPath: string, service: TransparencyService, host: Host): Promise<void> {
+  const policy = await readPolicyFile(policyPath);
+  const keys = await service.serviceKeys();
+  const known = policy.services.find((candidate) => candidate.iss === keys.issuer);
+  if (known && JSON.stringify(known.jwks) === JSON.stringify(keys.jwks)) return;
+  await writePolicyFile(policyPath, addService(policy, { iss: keys.issuer, jwks: keys.jwks, jwksUri: keys.jwksUri }));
+  host.info(`trusting receipts from ${keys.issuer} (${service.name}) in ${policyPath}`);
+}
+
+/** The main job on embedded defaults: sign the artifact, register it, keep the receipt, and verify it as a release gate would. */
 export async function releaseArtifact(input: ReleaseInput, host: Host): Promise<ReleaseResult> {
   const setup = await ensureDevSetup(input.dir, host);
   const signer = await localSignerFromFile(setup.keyPath);
   const x5chain = await readCertificateChain(setup.chainPath);
   const [signed] = await signArtifacts({ files: [input.file], signer, hashAlgorithm: SHA256, x5chain, now: input.now }, host);
-  const { verdict } = await verifyArtifact(
-    { statementPath: signed!.statementPath, artifact: { file: input.file }, policy: await readPolicyFile(setup.policyPath), allowUnlogged: true, now: input.now },
-    host,
-  );
-  return { file: input.file, statementPath: signed!.statementPath, digest: signed!.digest, issuer: signed!.issuer, subject: signed!.subject, createdSetup: setup.created, verdict };
+  const { statementPath } = signed!;
+  const { service, close } = await openService(input);
+  let entryId: string;
+  let receipt: Uint8Array;
+  try {
+    await trustService(setup.policyPath, service, host);
+    ({ entryId, receipt } = await service.register(await readInput(statementPath, 'statement')));
+  } finally {
+    await close();
+  }
+  await writeOutput(statementPath, embedReceipts(await readInput(statementPath, 'statement'), [receipt]));
+  host.info(`logged ${statementPath} as entry ${entryId} in ${service.name}`);
+  const { verdict } = await verifyArtifact({ statementPath, artifact: { file: input.file }, policy: await readPolicyFile(setup.policyPath), now: input.now }, host);
+  const summary = readReceiptSummary(receipt);
+  return {
+    file: input.file,
+    statementPath,
+    digest: signed!.digest,
+    issuer: signed!.issuer,
+    subject: signed!.subject,
+    createdSetup: setup.created,
+    service: service.name,
+    entryId,
+    receipt: { issuer: summary.issuer, issuedAt: summary.issuedAt, kid: summary.kid },
+    verdict,
+  };
 }

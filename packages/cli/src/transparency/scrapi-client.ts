@@ -130,7 +130,11 @@ export class ScrapiClient implements TransparencyService {
   private async followEntry(location: URL, deadline: number, knownId?: string): Promise<Registration> {
     for (let polls = 0; polls < OPERATION_POLL_LIMIT; polls++) {
       const answer = await this.request('GET', location, deadline);
-      if (answer.status === 200) return { entryId: knownId ?? lastSegment(location), receipt: answer.body };
+      if (answer.status === 200) {
+        // A service that answered for an operation names the entry itself in Content-Location.
+        const named = answer.headers.get('content-location');
+        return { entryId: knownId ?? lastSegment(named ? new URL(named, answer.url) : location), receipt: answer.body };
+      }
       if (answer.status === 404) throw new TransparencyError('TS_NOT_FOUND', `${this.name}: no entry at ${location.pathname}`);
       if (answer.status !== 302 && answer.status !== 202) throw this.unexpected(answer, 'the entry');
       await this.wait(answer, deadline);

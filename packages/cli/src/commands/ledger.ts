@@ -1,0 +1,85 @@
+import { isCountersignError, verifyConsistencyReceipt, verifyTreeHead, type JsonWebKeySet } from '@countersign/core';
+import { requiredOption, stringOption, usage } from '../args.js';
+import { CliError } from '../errors.js';
+import { readPolicyFile } from '../io/policy-file.js';
+import { ScrapiClient } from '../transparency/scrapi-client.js';
+import { keyResolver } from '../transparency/service-trust.js';
+import { JSON_OPTION, printJson, type Command } from './command.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** The service's keys: pinned in a trust policy when one is given, else fetched from the service now. */
+async function serviceJwks(client: ScrapiClient, policyPath: string | undefined): Promise<{ issuer: string; jwks: JsonWebKeySet; pinned: boolean }> {
+  const live = await client.serviceKeys();
+  if (!policyPath) return { ...live, pinned: false };
+  const service = (await readPolicyFile(policyPath)).services.find((candidate) => candidate.iss === live.issuer);
+  if (!service) throw new CliError('INPUT_UNREADABLE', `${policyPath} does not trust service ${live.issuer}`);
+  return { issuer: service.iss, jwks: service.jwks, pinned: true };
+}
+
+async function fetchCose(client: ScrapiClient, path: string): Promise<Uint8Array> {
+  const response = await fetch(new URL(path, `${client.name}/`), { headers: { accept: 'application/cose' }, signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
+    throw new CliError('INPUT_UNREADABLE', `${client.name} cannot be reached: ${(error as Error).message}`);
+  });
+  const body = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) throw new CliError('INPUT_UNREADABLE', `${client.name}${path} answered ${response.status}`);
+  return body;
+}
+
+export const ledgerTreeHeadCommand: Command = {
+  name: 'ledger tree-head',
+  summary: "print a ledger's current tree head after checking its signature",
+  help: `Usage: countersign ledger tree-head --service URL [--trust trust.json] [--json]
+
+Fetches GET /log/tree-head, checks its signature with the service key (pinned in --trust, or
+fetched from the service now) and prints {treeSize, rootHash}.`,
+  options: { service: { type: 'string' }, trust: { type: 'string' }, ...JSON_OPTION },
+  positionals: { min: 0, max: 0, name: '' },
+  async run(args, context) {
+    const client = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: 30_000 });
+    const { jwks, pinned } = await serviceJwks(client, stringOption(args, 'trust'));
+    try {
+      const head = verifyTreeHead(await fetchCose(client, 'log/tree-head'), keyResolver(jwks));
+      const result = { treeSize: head.treeSize, rootHash: hex(head.root), issuer: head.issuer, issuedAt: head.issuedAt, keyPinned: pinned };
+      if (context.json) printJson(context, result);
+      else context.print(JSON.stringify({ treeSize: result.treeSize, rootHash: result.rootHash }));
+      return 0;
+    } catch (error) {
+      if (!isCountersignError(error) || error.area !== 'receipt') throw error;
+      context.host.warn(`tree head does not verify: ${error.message}`);
+      return 1;
+    }
+  },
+};
+
+export const ledgerConsistencyCommand: Command = {
+  name: 'ledger consistency',
+  summary: "prove that a ledger's current tree extends one seen before",
+  help: `Usage: countersign ledger consistency --service URL --from SIZE --root HEX [--trust trust.json] [--json]
+
+Fetches a consistency proof from SIZE to the current tree (GET /log/consistency), checks it from
+the root HEX you saw at SIZE and checks the service's signature over the new root.
+Exit codes: 0 the current tree extends the one given, 1 it does not (or the proof is bad), 2 wrong usage.`,
+  options: { service: { type: 'string' }, from: { type: 'string' }, root: { type: 'string' }, trust: { type: 'string' }, ...JSON_OPTION },
+  positionals: { min: 0, max: 0, name: '' },
+  async run(args, context) {
+    const from = Number(requiredOption(this, args, 'from'));
+    if (!Number.isSafeInteger(from) || from < 1) throw usage(this, '--from must be a tree size of at least 1');
+    const rootHex = requiredOption(this, args, 'root');
+    if (!/^[0-9a-fA-F]{64}$/.test(rootHex)) throw usage(this, '--root must be 64 hex digits');
+    const client = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: 30_000 });
+    const { jwks } = await serviceJwks(client, stringOption(args, 'trust'));
+    try {
+      const proof = verifyConsistencyReceipt(await fetchCose(client, `log/consistency?from=${from}`), Uint8Array.from(Buffer.from(rootHex, 'hex')), keyResolver(jwks));
+      const result = { consistent: true, from: proof.size1, treeSize: proof.size2, rootHash: hex(proof.root2) };
+      if (context.json) printJson(context, result);
+      else context.print(`consistent: tree of ${proof.size2} extends tree of ${proof.size1}; root ${result.rootHash}`);
+      return 0;
+    } catch (error) {
+      if (!isCountersignError(error) || error.area !== 'receipt') throw error;
+      context.host.warn(`NOT consistent with size ${from}: ${error.message}`);
+      if (context.json) printJson(context, { consistent: false, from, reason: error.message });
+      return 1;
+    }
+  },
+};

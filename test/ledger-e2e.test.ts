@@ -1,0 +1,193 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode, decodeSign1, HeaderLabel, readReceiptSummary, receiptsOf } from '@countersign/core';
+import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
+import { startServer, type RunningServer } from './serve-harness.js';
+
+const { dir, cleanup } = scratchDir('ledger');
+afterAll(cleanup);
+
+function setUpSigner(): { key: string; chain: string; policy: string } {
+  const key = join(dir, 'signer.pem');
+  expect(countersign(['keygen', '--out', key, '--self-signed-cert', 'Ledger Test Signer']).status).toBe(0);
+  const policy = join(dir, 'trust.json');
+  expect(countersign(['trust', 'init', '--out', policy]).status).toBe(0);
+  return { key, chain: join(dir, 'signer.crt.pem'), policy };
+}
+
+const signer = setUpSigner();
+let artifactCount = 0;
+
+function signedArtifact(): { artifact: string; statement: string } {
+  const artifact = join(dir, `artifact-${artifactCount++}.bin`);
+  writeFileSync(artifact, `artifact ${artifactCount} ${Math.random()}`);
+  const run = countersign(['sign', artifact, '--key', signer.key, '--x5chain', signer.chain, '--json']);
+  expect(run.status).toBe(0);
+  const { issuer } = (JSON.parse(run.stdout) as Array<{ issuer: string }>)[0]!;
+  countersign(['trust', 'add-issuer', '--policy', signer.policy, '--iss', issuer]);
+  return { artifact, statement: `${artifact}.cose` };
+}
+
+/** GETs a pending entry or operation until it stops being pending (302 / 202), within a bound. */
+async function pollUntilDone(url: string): Promise<{ status: number; body: Uint8Array }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const response = await fetch(url, { redirect: 'manual' });
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (response.status !== 302 && response.status !== 202) return { status: response.status, body };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} still pending after 50 polls`);
+}
+
+describe.each(['sync', 'redirect', 'operation'] as const)('countersign serve --registration %s', (style) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(['--data', join(dir, `ledger-${style}`), '--registration', style]);
+    expect(countersign(['trust', 'add-service', '--policy', signer.policy, '--url', server.url]).status).toBe(0);
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('logs statements with the CLI; the receipts verify under the policy', () => {
+    const items = [signedArtifact(), signedArtifact(), signedArtifact()];
+    const run = countersign(['log', ...items.map((item) => item.statement), '--service', server.url, '--json']);
+    expect(run.status).toBe(0);
+    const logged = JSON.parse(run.stdout) as Array<{ ok: boolean; entryId: string }>;
+    expect(logged.every((item) => item.ok)).toBe(true);
+    for (const item of items) {
+      const receipts = receiptsOf(readFileSync(item.statement));
+      expect(receipts).toHaveLength(1);
+      expect(readReceiptSummary(receipts[0]!)).toMatchObject({ vds: 1, tagged: true });
+      const verify = countersign(['verify', item.artifact, '--statement', item.statement, '--trust', signer.policy, '--json']);
+      expect(verify.status).toBe(0);
+      const verdict = JSON.parse(verify.stdout) as { checks: Array<{ name: string; outcome: string; reason: string }> };
+      expect(verdict.checks.find((check) => check.name === 'receipts')).toMatchObject({ outcome: 'pass' });
+      expect(verdict.checks.find((check) => check.name === 'key-validity')?.reason).toContain('registration time');
+    }
+  });
+
+  it('gives the same entry to the same statement registered twice', () => {
+    const { statement } = signedArtifact();
+    const first = countersign(['log', statement, '--service', server.url, '--out', join(dir, `again-${style}-1`), '--json']);
+    const second = countersign(['log', statement, '--service', server.url, '--out', join(dir, `again-${style}-2`), '--json']);
+    const id = (run: { stdout: string }): string => (JSON.parse(run.stdout) as Array<{ entryId: string }>)[0]!.entryId;
+    expect(id(first)).toBe(id(second));
+  });
+
+  it('refuses a statement whose payload was altered, with the service reason and exit 1', () => {
+    const { statement } = signedArtifact();
+    const bytes = Buffer.from(readFileSync(statement));
+    const message = decodeSign1(bytes);
+    const at = bytes.length - message.signature.length - 3; // a byte of the payload (the digest)
+    bytes[at] = (bytes[at] as number) ^ 0x01;
+    const tampered = join(dir, `tampered-${style}.cose`);
+    writeFileSync(tampered, bytes);
+    const run = countersign(['log', tampered, '--service', server.url]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^REFUSED .*signature does not verify/);
+  });
+
+  it('answers refusals and bad requests with concise problem details', async () => {
+    const refused = await fetch(`${server.url}/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(refused.status).toBe(415);
+    expect(refused.headers.get('content-type')).toBe('application/concise-problem-details+cbor');
+    const problem = decode(new Uint8Array(await refused.arrayBuffer())) as Map<number, string>;
+    expect(problem.get(-1)).toBe('Unsupported Media Type');
+    expect(problem.get(-2)).toMatch(/application\/cose/);
+    const missing = await fetch(`${server.url}/entries/999999`);
+    expect(missing.status).toBe(404);
+    const oversized = await fetch(`${server.url}/entries`, { method: 'POST', headers: { 'content-type': 'application/cose' }, body: new Uint8Array(1024 * 1024 + 1) });
+    expect(oversized.status).toBe(413);
+    const garbage = await fetch(`${server.url}/entries`, { method: 'POST', headers: { 'content-type': 'application/cose' }, body: new Uint8Array([0xd2, 0x84, 0x40]), redirect: 'manual' });
+    if (style === 'sync') {
+      expect(garbage.status).toBe(400);
+      expect((decode(new Uint8Array(await garbage.arrayBuffer())) as Map<number, string>).get(-2)).toMatch(/short|remain/);
+    } else {
+      // Answered before it is checked: the failure comes back from the entry or the operation.
+      expect(garbage.status).toBe(style === 'redirect' ? 303 : 202);
+      const followed = await pollUntilDone(`${server.url}${garbage.headers.get('location')}`);
+      if (style === 'redirect') {
+        expect(followed.status).toBe(400);
+        expect((decode(followed.body) as Map<number, string>).get(-2)).toMatch(/short|remain/);
+      } else {
+        const operation = decode(followed.body) as Map<string, unknown>;
+        expect(operation.get('Status')).toBe('failed');
+        expect((operation.get('Error') as Map<string, string>).get('detail')).toMatch(/short|remain/);
+      }
+    }
+  });
+
+  it('serves the configuration, the keys and the transparent statement', async () => {
+    const config = decode(new Uint8Array(await (await fetch(`${server.url}/.well-known/transparency-configuration`)).arrayBuffer())) as Map<string, string>;
+    expect(config.get('issuer')).toMatch(/^countersign-ledger-/);
+    const jwks = (await (await fetch(config.get('jwks_uri') as string)).json()) as { keys: Array<{ kid: string; crv: string }> };
+    expect(jwks.keys[0]).toMatchObject({ crv: 'P-256' });
+    const keySet = decode(new Uint8Array(await (await fetch(`${server.url}/.well-known/scitt-keys`)).arrayBuffer())) as Array<Map<number, unknown>>;
+    expect(Buffer.from(keySet[0]!.get(2) as Uint8Array).toString()).toBe(jwks.keys[0]!.kid);
+    const statement = await fetch(`${server.url}/entries/0/statement`);
+    expect(statement.status).toBe(200);
+    const message = decodeSign1(new Uint8Array(await statement.arrayBuffer()));
+    expect(message.unprotectedHeader.get(HeaderLabel.receipts)).toHaveLength(1);
+  });
+
+  it('prints a verified tree head and proves the tree only grows', () => {
+    const head = countersign(['ledger', 'tree-head', '--service', server.url, '--trust', signer.policy]);
+    expect(head.status).toBe(0);
+    const { treeSize, rootHash } = JSON.parse(head.stdout) as { treeSize: number; rootHash: string };
+    expect(treeSize).toBeGreaterThanOrEqual(4);
+    const { statement } = signedArtifact();
+    expect(countersign(['log', statement, '--service', server.url]).status).toBe(0);
+    const consistent = countersign(['ledger', 'consistency', '--service', server.url, '--from', String(treeSize), '--root', rootHash]);
+    expect(consistent.status).toBe(0);
+    expect(consistent.stdout).toMatch(/^consistent: tree of \d+ extends tree of \d+/);
+    const forged = countersign(['ledger', 'consistency', '--service', server.url, '--from', String(treeSize), '--root', 'ab'.repeat(32)]);
+    expect(forged.status).toBe(1);
+  });
+});
+
+describe('registration policy of countersign serve', () => {
+  it('refuses kid-only statements without a policy, and issuers outside the policy with one', async () => {
+    const bare = await startServer(['--data', join(dir, 'ledger-bare')]);
+    try {
+      const kidOnly = join(dir, 'kid-only.bin');
+      writeFileSync(kidOnly, 'kid only');
+      expect(countersign(['sign', kidOnly, '--key', signer.key]).status).toBe(0);
+      const run = countersign(['log', `${kidOnly}.cose`, '--service', bare.url]);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/only a kid cannot be verified/);
+    } finally {
+      await bare.stop();
+    }
+    const strictPolicy = join(dir, 'strict.json');
+    countersign(['trust', 'init', '--out', strictPolicy]);
+    countersign(['trust', 'add-issuer', '--policy', strictPolicy, '--iss', 'did:x509:0:sha256:AAAA::subject:CN:someone-else']);
+    const strict = await startServer(['--data', join(dir, 'ledger-strict'), '--policy', strictPolicy]);
+    try {
+      const { statement } = signedArtifact();
+      const run = countersign(['log', statement, '--service', strict.url]);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/may not register/);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('refuses a second server on the same ledger directory', async () => {
+    const first = await startServer(['--data', join(dir, 'ledger-locked')]);
+    try {
+      await expect(startServer(['--data', join(dir, 'ledger-locked')])).rejects.toThrow(/locked|LOCK/i);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('refuses a directory that is not a ledger and leaves it untouched', () => {
+    const notLedger = join(dir, 'not-a-ledger');
+    countersign(['trust', 'init', '--out', join(notLedger, 'precious.json')]);
+    const before = readFileSync(join(notLedger, 'precious.json'));
+    const run = countersign(['serve', '--data', notLedger, '--port', '0', '--key', signer.key]);
+    expectOneLineError(run, 2, /not a ledger/);
+    expect(readFileSync(join(notLedger, 'precious.json'))).toEqual(before);
+  });
+});
