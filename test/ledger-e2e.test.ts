@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, decodeSign1, HeaderLabel, readReceiptSummary, receiptsOf } from '@countersign/core';
@@ -189,5 +190,60 @@ describe('registration policy of countersign serve', () => {
     const run = countersign(['serve', '--data', notLedger, '--port', '0', '--key', signer.key]);
     expectOneLineError(run, 2, /not a ledger/);
     expect(readFileSync(join(notLedger, 'precious.json'))).toEqual(before);
+  });
+});
+
+describe('release and trust with a running service', () => {
+  it('release --service registers with that service, pins its keys on first meeting, and verifies the receipt', async () => {
+    const server = await startServer(['--data', join(dir, 'ledger-release')]);
+    try {
+      const work = join(dir, 'release-work');
+      countersign(['trust', 'init', '--out', join(work, 'placeholder.json')]);
+      writeFileSync(join(work, 'app.zip'), 'app');
+      const run = countersign(['release', 'app.zip', '--service', server.url, '--json'], { cwd: work });
+      expect(run.status).toBe(0);
+      const result = JSON.parse(run.stdout) as { entryId: string; service: string; verdict: { verified: boolean } };
+      expect(result).toMatchObject({ entryId: '0', service: server.url, verdict: { verified: true } });
+      const policy = JSON.parse(readFileSync(join(work, '.countersign/trust.json'), 'utf8')) as { services: Array<{ iss: string }> };
+      expect(policy.services.map((service) => service.iss)).toEqual([expect.stringMatching(/^countersign-ledger-/)]);
+      expect(countersign(['verify', 'app.zip', '--statement', 'app.zip.cose', '--trust', '.countersign/trust.json'], { cwd: work }).status).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('trust add-service pins a JWK set given as a file; receipts from other keys then fail', async () => {
+    const server = await startServer(['--data', join(dir, 'ledger-jwks')]);
+    try {
+      const { artifact, statement } = signedArtifact();
+      expect(countersign(['log', statement, '--service', server.url]).status).toBe(0);
+      const config = decode(new Uint8Array(await (await fetch(`${server.url}/.well-known/transparency-configuration`)).arrayBuffer())) as Map<string, string>;
+      const jwksFile = join(dir, 'service-jwks.json');
+      writeFileSync(jwksFile, await (await fetch(`${server.url}/jwks`)).text());
+      const policy = join(dir, 'jwks-trust.json');
+      writeFileSync(policy, readFileSync(signer.policy));
+      const pinned = countersign(['trust', 'add-service', '--policy', policy, '--iss', config.get('issuer')!, '--jwks', jwksFile]);
+      expect(pinned.status).toBe(0);
+      expect(countersign(['verify', artifact, '--statement', statement, '--trust', policy]).status).toBe(0);
+      const otherKey = join(dir, 'other-service.pem');
+      countersign(['keygen', '--out', otherKey]);
+      const otherJwks = join(dir, 'other-jwks.json');
+      writeFileSync(otherJwks, JSON.stringify({ keys: [createPublicKey(readFileSync(otherKey)).export({ format: 'jwk' })] }));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--iss', config.get('issuer')!, '--jwks', otherJwks]).status).toBe(0);
+      const refused = countersign(['verify', artifact, '--statement', statement, '--trust', policy, '--json']);
+      expect(refused.status).toBe(1);
+      const receipts = (JSON.parse(refused.stdout) as { checks: Array<{ name: string; reason: string }> }).checks.find((check) => check.name === 'receipts');
+      expect(receipts?.reason).toMatch(/no trusted service key has kid/);
+      expectOneLineError(countersign(['trust', 'add-service', '--policy', policy, '--iss', 'x', '--jwks', signer.key]), 2, /not a JWK set/);
+      expectOneLineError(countersign(['trust', 'add-service', '--policy', policy, '--url', server.url, '--iss', 'x']), 2, /either --url, or --iss with --jwks/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('log answers wrong usage and unreadable statements with exit 2 before registering anything', () => {
+    expectOneLineError(countersign(['log', join(dir, 'nothing.cose')]), 2, /--service is required/);
+    expectOneLineError(countersign(['log', join(dir, 'nothing.cose'), '--service', 'http://127.0.0.1:1']), 2, /statement not found/);
+    expectOneLineError(countersign(['log', join(dir, 'nothing.cose'), '--service', 'not a url']), 2, /is not a URL/);
   });
 });
