@@ -2,5 +2,5 @@ export { main, COMMANDS, type MainIo } from './main.js';
 export { CliError, ExitCode, type CliErrorCode } from './errors.js';
 export { ConsoleHost, RecordingHost, type Host } from './host.js';
 export { signArtifacts, defaultIssuer, type SignStepInput, type SignedArtifact } from './steps/sign.js';
-export { verifyArtifact, type VerifyStepInput, type VerifyStepResult } from './steps/verify.js';
+export { verifyArtifact, verifyArtifacts, type VerifyPair, type VerifyStepInput, type VerifyStepResult } from './steps/verify.js';
 export { releaseArtifact, type ReleaseInput, type ReleaseResult } from './steps/release.js';

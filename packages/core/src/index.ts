@@ -10,3 +10,4 @@ export * from './x509/index.js';
 export * from './merkle/index.js';
 export * from './receipts/index.js';
 export * from './service/transparency-service.js';
+export * from './lock/index.js';

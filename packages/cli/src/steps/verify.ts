@@ -1,61 +1,136 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
-  SHA256,
-  artifactHashAlgorithm,
+  compareWithLock,
+  emptyLock,
   firstFailure,
+  lockRecordOf,
+  parseLock,
+  serializeLock,
+  serializePolicy,
+  updateLock,
   isCountersignError,
-  parseDigest,
-  parseSignedStatement,
-  verifyStatement,
-  type ArtifactDigest,
+  type Check,
+  type Lockfile,
   type TrustPolicy,
   type Verdict,
 } from '@countersign/core';
 import { CliError } from '../errors.js';
 import type { Host } from '../host.js';
-import { digestFile } from '../io/digest-files.js';
-import { readInput } from '../io/files.js';
+import { exists, readTextInput, writeOutput } from '../io/files.js';
+import { verifyOne, type VerifyOneResult, type VerifyPair } from './verify-one.js';
+
+export type { VerifyPair } from './verify-one.js';
 
 export interface VerifyStepInput {
-  statementPath: string;
-  /** The artifact on disk, or its digest as ALG:HEX. */
-  artifact: { file: string } | { digest: string };
+  pairs: VerifyPair[];
   policy: TrustPolicy;
   allowUnlogged?: boolean;
+  /** A receipt lockfile to check against, and whether to record new artifacts in it. */
+  lock?: { path: string; update: boolean };
+  /** Threads used for large batches; default: every core. */
+  concurrency?: number;
   now?: Date;
 }
 
-export interface VerifyStepResult {
-  artifact: string;
-  statementPath: string;
-  verdict: Verdict;
+export type VerifyStepResult = VerifyOneResult;
+
+/** Pairs per thread below which starting workers costs more than it saves. */
+const MIN_PAIRS_PER_WORKER = 64;
+const WORKER_SCRIPT = new URL('./verify-worker.js', import.meta.url);
+
+function inWorker(pairs: VerifyPair[], policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { policy: serializePolicy(policy), allowUnlogged, pairs, now: now?.toISOString() } });
+    worker.once('message', (message: { ok: boolean; results?: VerifyOneResult[]; error?: { code?: string; message: string } }) => {
+      void worker.terminate();
+      if (message.ok) resolve(message.results ?? []);
+      else reject(new CliError(message.error?.code === 'USAGE' ? 'USAGE' : 'INPUT_UNREADABLE', message.error?.message ?? 'verification worker failed'));
+    });
+    worker.once('error', (error) => reject(new CliError('INPUT_UNREADABLE', `verification worker failed: ${error.message}`)));
+  });
 }
 
-async function artifactDigest(input: VerifyStepInput, statement: Uint8Array): Promise<ArtifactDigest> {
-  if ('digest' in input.artifact) {
-    try {
-      return parseDigest(input.artifact.digest);
-    } catch (error) {
-      if (isCountersignError(error)) throw new CliError('USAGE', `--digest: ${error.message}`);
-      throw error;
-    }
+/** Verifies every pair, splitting large batches across threads; results keep the input order. */
+async function verifyAll(input: VerifyStepInput): Promise<VerifyOneResult[]> {
+  const allowUnlogged = input.allowUnlogged === true;
+  const threads = Math.min(input.concurrency ?? availableParallelism(), Math.floor(input.pairs.length / MIN_PAIRS_PER_WORKER));
+  // Workers run the built JavaScript; from the TypeScript sources (unit tests) everything stays on this thread.
+  if (threads < 2 || !existsSync(fileURLToPath(WORKER_SCRIPT))) {
+    const results: VerifyOneResult[] = [];
+    for (const pair of input.pairs) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
+    return results;
   }
-  let algorithm = SHA256;
+  const share = Math.ceil(input.pairs.length / threads);
+  const chunks = Array.from({ length: threads }, (_, index) => input.pairs.slice(index * share, (index + 1) * share));
+  // This thread takes the first share itself while the workers start.
+  const [own, ...others] = await Promise.all([
+    (async () => {
+      const results: VerifyOneResult[] = [];
+      for (const pair of chunks[0] as VerifyPair[]) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
+      return results;
+    })(),
+    ...chunks.slice(1).map((chunk) => inWorker(chunk, input.policy, allowUnlogged, input.now)),
+  ]);
+  return [own, ...others].flat();
+}
+
+async function readLock(path: string): Promise<Lockfile> {
+  if (!(await exists(path))) return emptyLock();
   try {
-    algorithm = artifactHashAlgorithm(parseSignedStatement(statement).payload);
-  } catch {
-    // The verdict reports why the statement is unreadable; the digest just has to exist.
+    return parseLock(await readTextInput(path, 'lockfile'));
+  } catch (error) {
+    if (isCountersignError(error) && error.area === 'lock') throw new CliError('INPUT_UNREADABLE', `${path}: ${error.message}`);
+    throw error;
   }
-  return { algorithm, digest: await digestFile(input.artifact.file, algorithm) };
 }
 
-/** Verifies one artifact against its statement under a trust policy; the verdict says what failed. */
-export async function verifyArtifact(input: VerifyStepInput, host: Host): Promise<VerifyStepResult> {
-  const statement = await readInput(input.statementPath, 'statement', 16 * 1024 * 1024);
-  const artifact = await artifactDigest(input, statement);
-  const verdict = verifyStatement({ statement, artifact, policy: input.policy, allowUnlogged: input.allowUnlogged, now: input.now });
-  const label = 'file' in input.artifact ? input.artifact.file : input.artifact.digest;
-  const failure = firstFailure(verdict);
-  if (failure) host.warn(`${label}: ${failure.name}: ${failure.reason}`);
-  host.setOutput('verified', String(verdict.verified));
-  return { artifact: label, statementPath: input.statementPath, verdict };
+function withCheck(verdict: Verdict, check: Check): Verdict {
+  return { ...verdict, verified: verdict.verified && check.outcome !== 'fail', checks: [...verdict.checks, check] };
+}
+
+/** Compares each verified artifact with the lockfile; records new ones when asked. Conflicts always fail. */
+async function applyLock(results: VerifyOneResult[], lock: { path: string; update: boolean }, host: Host): Promise<VerifyOneResult[]> {
+  let lockfile = await readLock(lock.path);
+  let changed = 0;
+  const checked = results.map((result) => {
+    const facts = result.verdict.statement;
+    if (!result.verdict.verified || !facts) return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'skipped', reason: 'not verified, so not compared' }) };
+    const record = lockRecordOf(facts);
+    const comparison = compareWithLock(lockfile, result.artifactDigest, record);
+    if (comparison.outcome === 'conflict') return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'fail', reason: comparison.reason }) };
+    const grows = JSON.stringify(updateLock(lockfile, result.artifactDigest, record).artifacts[result.artifactDigest]) !== JSON.stringify(lockfile.artifacts[result.artifactDigest]);
+    if (lock.update && grows) {
+      lockfile = updateLock(lockfile, result.artifactDigest, record);
+      changed++;
+      return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'pass', reason: `recorded in ${lock.path}` }) };
+    }
+    if (comparison.outcome === 'new') return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'skipped', reason: `not in ${lock.path} (record it with --update-lock)` }) };
+    return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'pass', reason: `matches ${lock.path}` }) };
+  });
+  if (changed > 0) {
+    await writeOutput(lock.path, serializeLock(lockfile));
+    host.info(`recorded ${changed} artifact(s) in ${lock.path}`);
+  }
+  return checked;
+}
+
+/** Verifies artifacts against their statements under a trust policy; each verdict says what failed. */
+export async function verifyArtifacts(input: VerifyStepInput, host: Host): Promise<VerifyStepResult[]> {
+  let results = await verifyAll(input);
+  if (input.lock) results = await applyLock(results, input.lock, host);
+  for (const result of results) {
+    const failure = firstFailure(result.verdict);
+    if (failure) host.warn(`${result.artifact}: ${failure.name}: ${failure.reason}`);
+  }
+  host.setOutput('verified', String(results.every((result) => result.verdict.verified)));
+  return results;
+}
+
+/** One artifact: the form `release` and single-file callers use. */
+export async function verifyArtifact(input: Omit<VerifyStepInput, 'pairs'> & VerifyPair, host: Host): Promise<VerifyStepResult> {
+  const [result] = await verifyArtifacts({ ...input, pairs: [{ artifact: input.artifact, statementPath: input.statementPath }] }, host);
+  return result as VerifyStepResult;
 }

@@ -5,8 +5,11 @@ import { readReceiptSummary, verifyInclusionReceipt, type VerifiedReceipt } from
 import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
 
 /** What the receipts of one statement establish under a policy. */
+/** A receipt that verified, with the service's id for the entry whatever the vds. */
+export type CountedReceipt = Pick<VerifiedReceipt, 'issuer' | 'kid' | 'issuedAt'> & { entryId: string };
+
 export interface ReceiptsOutcome {
-  verified: VerifiedReceipt[];
+  verified: CountedReceipt[];
   /** One line per receipt that did not count, and why. */
   problems: string[];
   /** Receipts that break the policy (a listed service's receipt that fails, an unlisted one not ignored). */
@@ -67,7 +70,8 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
     try {
       const keys = keysOf(service);
       const resolveKey = (kid: Uint8Array): KeyObject | undefined => kidText(kid).map((text) => keys.get(text)).find(Boolean);
-      outcome.verified.push(verifyInclusionReceipt(receipt, statement, resolveKey));
+      const verified = verifyInclusionReceipt(receipt, statement, resolveKey);
+      outcome.verified.push({ issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId: String(verified.leafIndex) });
     } catch (error) {
       if (!isCountersignError(error)) throw error;
       if (policy.receipts.requireAllListed) outcome.failed++;

@@ -8,7 +8,8 @@ export type CheckName =
   | 'subject' // the CWT sub is one the issuer may sign for
   | 'key-validity' // the key or certificate was valid at registration time
   | 'statement-signature' // the issuer's signature verifies
-  | 'receipts'; // enough receipts from trusted services verify
+  | 'receipts' // enough receipts from trusted services verify
+  | 'lock'; // the statement and its entries are the ones the receipt lockfile pinned
 
 export type Outcome = 'pass' | 'fail' | 'skipped';
 
@@ -23,13 +24,27 @@ export interface Verdict {
   /** True when no check failed. */
   readonly verified: boolean;
   readonly checks: readonly Check[];
-  /** What the statement claims, when it could be read. */
-  readonly statement?: {
-    readonly issuer: string;
-    readonly subject: string;
-    readonly algorithm: string;
-    readonly issuedAt?: number;
-  };
+  /** What the statement claims and what its verified receipts say, when it could be read. */
+  readonly statement?: StatementFacts;
+}
+
+export interface StatementFacts {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly algorithm: string;
+  readonly issuedAt?: number;
+  /** Hex SHA-256 of the statement with its unprotected header emptied: what transparency services log. */
+  readonly statementHash: string;
+  /** The receipts that verified under the policy. */
+  readonly receipts: readonly ReceiptFacts[];
+}
+
+export interface ReceiptFacts {
+  readonly service?: string;
+  readonly kid: string;
+  /** The service's id for the entry: the leaf index for vds 1, the transaction id for vds 2. */
+  readonly entryId: string;
+  readonly registeredAt?: string;
 }
 
 export class VerdictBuilder {

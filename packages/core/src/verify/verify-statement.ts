@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { HashAlgorithm } from '../digest/hash-algorithms.js';
 import { isCountersignError } from '../errors.js';
 import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
+import { statementEntry } from '../receipts/entry.js';
 import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
 import { subjectMatches } from '../trust/subject-pattern.js';
 import type { TrustPolicy } from '../trust/policy.js';
@@ -59,6 +60,42 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
   }
 }
 
+function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy: TrustPolicy, at: Date, when: string): void {
+  const { iss, sub } = statement.claims;
+  const rule = policy.issuers.find((candidate) => candidate.iss === iss);
+  if (!rule) {
+    verdict.fail('issuer', `issuer ${iss} is not in the trust policy`);
+    verdict.skip('subject', 'issuer not trusted');
+    verdict.skip('key-validity', 'issuer not trusted');
+    verdict.skip('statement-signature', 'no trusted key to check it with');
+    return;
+  }
+  const key = issuerKey(statement, rule, at);
+  if (key.ok) verdict.pass('issuer', `${iss} (${key.source})`);
+  else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
+  else verdict.pass('issuer', iss);
+
+  const allowed = rule.subjects === undefined || rule.subjects.some((pattern) => subjectMatches(pattern, sub));
+  if (allowed) verdict.pass('subject', sub);
+  else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
+
+  if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()} (${when})`);
+  else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
+  else verdict.skip('key-validity', 'no trusted key');
+
+  if (!key.ok) {
+    verdict.skip('statement-signature', 'no trusted key to check it with');
+    return;
+  }
+  try {
+    verifyStatementSignature(statement, key.publicKey);
+    verdict.pass('statement-signature', `${statement.algorithm.name} signature verifies`);
+  } catch (error) {
+    if (!isCountersignError(error)) throw error;
+    verdict.fail('statement-signature', error.message);
+  }
+}
+
 /**
  * Decides whether an artifact may be released on the strength of its signed statement: every check
  * runs that can, and each says why it passed or failed, so a refused release names its cause.
@@ -72,8 +109,6 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     if (!isCountersignError(error)) throw error;
     return verdict.fail('statement-format', error.message).build();
   }
-  const { iss, sub } = statement.claims;
-  const summary = { issuer: iss, subject: sub, algorithm: statement.algorithm.name, issuedAt: statement.claims.iat };
   verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
   checkArtifact(verdict, statement, input.artifact);
 
@@ -81,40 +116,21 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
   const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
-  const when = Number.isFinite(registeredAt) ? 'registration time' : 'verification time';
-  const rule = input.policy.issuers.find((candidate) => candidate.iss === iss);
-  if (!rule) {
-    verdict.fail('issuer', `issuer ${iss} is not in the trust policy`);
-    verdict.skip('subject', 'issuer not trusted');
-    verdict.skip('key-validity', 'issuer not trusted');
-    verdict.skip('statement-signature', 'no trusted key to check it with');
-  } else {
-    const key = issuerKey(statement, rule, at);
-    if (key.ok) verdict.pass('issuer', `${iss} (${key.source})`);
-    else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
-    else verdict.pass('issuer', iss);
-
-    const allowed = rule.subjects === undefined || rule.subjects.some((pattern) => subjectMatches(pattern, sub));
-    if (allowed) verdict.pass('subject', sub);
-    else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
-
-    if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()} (${when})`);
-    else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
-    else verdict.skip('key-validity', 'no trusted key');
-
-    if (!key.ok) {
-      verdict.skip('statement-signature', 'no trusted key to check it with');
-    } else {
-      try {
-        verifyStatementSignature(statement, key.publicKey);
-        verdict.pass('statement-signature', `${statement.algorithm.name} signature verifies`);
-      } catch (error) {
-        if (!isCountersignError(error)) throw error;
-        verdict.fail('statement-signature', error.message);
-      }
-    }
-  }
-
+  checkIssuer(verdict, statement, input.policy, at, Number.isFinite(registeredAt) ? 'registration time' : 'verification time');
   reportReceipts(verdict, statement.receipts.length, receipts, input.policy.receipts.minimum, input.allowUnlogged === true);
-  return verdict.build(summary);
+
+  const { iss, sub, iat } = statement.claims;
+  return verdict.build({
+    issuer: iss,
+    subject: sub,
+    algorithm: statement.algorithm.name,
+    issuedAt: iat,
+    statementHash: hex(statementEntry(statement.message)),
+    receipts: receipts.verified.map((receipt) => ({
+      service: receipt.issuer,
+      kid: receipt.kid,
+      entryId: receipt.entryId,
+      registeredAt: receipt.issuedAt === undefined ? undefined : new Date(receipt.issuedAt * 1000).toISOString(),
+    })),
+  });
 }

@@ -1,0 +1,59 @@
+import {
+  SHA256,
+  artifactHashAlgorithm,
+  isCountersignError,
+  parseDigest,
+  parseSignedStatement,
+  verifyStatement,
+  type ArtifactDigest,
+  type TrustPolicy,
+  type Verdict,
+} from '@countersign/core';
+import { CliError } from '../errors.js';
+import { digestFile } from '../io/digest-files.js';
+import { readInput } from '../io/files.js';
+
+/** One artifact to verify: the file (or its digest as ALG:HEX) and its statement. */
+export interface VerifyPair {
+  artifact: { file: string } | { digest: string };
+  statementPath: string;
+}
+
+export interface VerifyOneResult {
+  artifact: string;
+  statementPath: string;
+  /** ALG:HEX of the artifact as compared; the lockfile's key. */
+  artifactDigest: string;
+  verdict: Verdict;
+}
+
+async function artifactDigest(pair: VerifyPair, statement: Uint8Array): Promise<ArtifactDigest> {
+  if ('digest' in pair.artifact) {
+    try {
+      return parseDigest(pair.artifact.digest);
+    } catch (error) {
+      if (isCountersignError(error)) throw new CliError('USAGE', `--digest: ${error.message}`);
+      throw error;
+    }
+  }
+  let algorithm = SHA256;
+  try {
+    algorithm = artifactHashAlgorithm(parseSignedStatement(statement).payload);
+  } catch {
+    // The verdict reports why the statement is unreadable; the digest just has to exist.
+  }
+  return { algorithm, digest: await digestFile(pair.artifact.file, algorithm) };
+}
+
+/** Reads, digests and verifies one pair; the same code runs in worker threads for large batches. */
+export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult> {
+  const statement = await readInput(pair.statementPath, 'statement', 16 * 1024 * 1024);
+  const artifact = await artifactDigest(pair, statement);
+  const verdict = verifyStatement({ statement, artifact, policy, allowUnlogged, now });
+  return {
+    artifact: 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest,
+    statementPath: pair.statementPath,
+    artifactDigest: `${artifact.algorithm.name}:${Buffer.from(artifact.digest).toString('hex')}`,
+    verdict,
+  };
+}
