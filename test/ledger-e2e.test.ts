@@ -84,9 +84,10 @@ describe.each(['sync', 'redirect', 'operation'] as const)('countersign serve --r
     bytes[at] = (bytes[at] as number) ^ 0x01;
     const tampered = join(dir, `tampered-${style}.cose`);
     writeFileSync(tampered, bytes);
-    const run = countersign(['log', tampered, '--service', server.url]);
+    const run = countersign(['log', tampered, '--service', server.url, '--no-local-check']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^REFUSED .*signature does not verify/);
+    expect(run.stdout).not.toMatch(/before sending/);
   });
 
   it('answers refusals and bad requests with concise problem details', async () => {
@@ -154,9 +155,13 @@ describe('registration policy of countersign serve', () => {
       const kidOnly = join(dir, 'kid-only.bin');
       writeFileSync(kidOnly, 'kid only');
       expect(countersign(['sign', kidOnly, '--key', signer.key]).status).toBe(0);
-      const run = countersign(['log', `${kidOnly}.cose`, '--service', bare.url]);
+      const run = countersign(['log', `${kidOnly}.cose`, '--service', bare.url, '--no-local-check']);
       expect(run.status).toBe(1);
       expect(run.stdout).toMatch(/only a kid cannot be verified/);
+      // Without --no-local-check the same refusal comes from countersign itself, before anything is sent.
+      const local = countersign(['log', `${kidOnly}.cose`, '--service', 'http://127.0.0.1:1']);
+      expect(local.status).toBe(1);
+      expect(local.stdout).toMatch(/refused before sending \(the service would refuse it too\): a statement with only a kid/);
     } finally {
       await bare.stop();
     }

@@ -13,22 +13,24 @@ export function timeoutMs(command: Command, value: string | undefined, fallbackS
 export const logCommand: Command = {
   name: 'log',
   summary: 'register signed statements with a transparency service and keep the receipts',
-  help: `Usage: countersign log STATEMENT.cose... --service URL [--out DIR] [--timeout SECONDS] [--json]
+  help: `Usage: countersign log STATEMENT.cose... --service URL [--out DIR] [--timeout SECONDS] [--no-local-check] [--json]
 
 Registers each statement with the SCRAPI service at URL (the embedded ledger, Microsoft Signing
 Transparency, or any other), several at a time, following whichever answer the service gives
 (201 with the receipt, 303 to the entry, or 202 with an operation to poll), honouring Retry-After
 and retrying overload and dropped connections a bounded number of times. Each statement is
 rewritten as a transparent statement (receipt in header 394), or written to DIR.
+Statements that Microsoft's registration policy would refuse are refused here first, with the same
+reason, unless --no-local-check is given (for services with other policies).
 The bearer token in COUNTERSIGN_TOKEN, if set, is sent to services that need one.
 Exit codes: 0 all logged, 1 a registration was refused or failed, 2 wrong usage or unreadable input.`,
-  options: { service: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, ...JSON_OPTION },
+  options: { service: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, 'no-local-check': { type: 'boolean' }, ...JSON_OPTION },
   positionals: { min: 1, max: Infinity, name: 'STATEMENT.cose' },
   async run(args, context) {
     const token = process.env.COUNTERSIGN_TOKEN || undefined;
     if (token) context.host.setSecret(token);
     const service = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: timeoutMs(this, stringOption(args, 'timeout'), 120), token });
-    const results = await logStatements({ statements: args.positionals, service, outDir: stringOption(args, 'out') }, context.host);
+    const results = await logStatements({ statements: args.positionals, service, outDir: stringOption(args, 'out'), localCheck: args.values['no-local-check'] !== true }, context.host);
     if (context.json) printJson(context, results);
     else for (const result of results) context.print(result.ok ? `${result.entryId}  ${result.statement}` : `REFUSED  ${result.statement}: ${result.reason}`);
     return results.every((result) => result.ok) ? 0 : 1;

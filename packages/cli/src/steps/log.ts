@@ -1,11 +1,18 @@
 import { basename, join } from 'node:path';
 import { embedReceipts, isCountersignError, type TransparencyService } from '@countersign/core';
+import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES } from '@countersign/ledger';
 import type { Host } from '../host.js';
 import { readInput, writeOutput } from '../io/files.js';
 
 export interface LogStepInput {
   statements: string[];
   service: TransparencyService;
+  /**
+   * Refuse here, with the service's own reasons, what Microsoft's registration policy refuses
+   * (untagged, over 1 MiB, no iss or sub, nil or empty payload, unknown crit, kid-only, a did:x509
+   * that does not resolve, a signature that does not verify), so nothing doomed is sent. Default on.
+   */
+  localCheck?: boolean;
   /** Where transparent statements go; each statement file is rewritten in place when absent. */
   outDir?: string;
   /** Registrations in flight at once. */
@@ -27,6 +34,7 @@ export async function logStatements(input: LogStepInput, host: Host): Promise<Lo
       const position = next++;
       const { path, bytes } = statements[position] as { path: string; bytes: Uint8Array };
       try {
+        if (input.localCheck !== false) admitStatement(bytes, { maxStatementBytes: DEFAULT_MAX_STATEMENT_BYTES });
         const { entryId, receipt } = await input.service.register(bytes);
         const output = input.outDir ? join(input.outDir, basename(path)) : path;
         await writeOutput(output, embedReceipts(bytes, [receipt]));
@@ -34,8 +42,9 @@ export async function logStatements(input: LogStepInput, host: Host): Promise<Lo
         results[position] = { statement: path, ok: true, entryId, output };
       } catch (error) {
         if (!isCountersignError(error) || error.area === 'cli') throw error;
-        host.warn(`${path}: ${error.message}`);
-        results[position] = { statement: path, ok: false, reason: error.message, code: error.code };
+        const reason = error.area === 'registration' ? `refused before sending (the service would refuse it too): ${error.message}` : error.message;
+        host.warn(`${path}: ${reason}`);
+        results[position] = { statement: path, ok: false, reason, code: error.code };
       }
     }
   };
