@@ -252,3 +252,41 @@ describe('release and trust with a running service', () => {
     expectOneLineError(countersign(['log', join(dir, 'nothing.cose'), '--service', 'not a url']), 2, /is not a URL/);
   });
 });
+
+describe('service keys in the trust policy', () => {
+  it('stays offline by default, and fetches a rotated key only from jwks_uri when the policy allows', async () => {
+    const oldKey = join(dir, 'rotating-1.pem');
+    const newKey = join(dir, 'rotating-2.pem');
+    countersign(['keygen', '--out', oldKey]);
+    countersign(['keygen', '--out', newKey]);
+    const data = join(dir, 'ledger-rotating');
+    const offline = join(dir, 'offline-trust.json');
+    const online = join(dir, 'online-trust.json');
+    const { artifact, statement } = signedArtifact(); // before the policies are copied: it trusts the issuer
+    const first = await startServer(['--data', data, '--key', oldKey, '--issuer', 'rotating.example']);
+    try {
+      for (const policy of [offline, online]) {
+        writeFileSync(policy, readFileSync(signer.policy));
+        expect(countersign(['trust', 'add-service', '--policy', policy, '--url', first.url, ...(policy === online ? ['--fetch-keys'] : [])]).status).toBe(0);
+      }
+    } finally {
+      await first.stop();
+    }
+    // The same service at the same address (its jwks_uri), now signing with a new key.
+    const second = await startServer(['--data', data, '--key', newKey, '--issuer', 'rotating.example', '--port', new URL(first.url).port]);
+    try {
+      expect(countersign(['log', statement, '--service', second.url]).status).toBe(0);
+      const refused = countersign(['verify', artifact, '--statement', statement, '--trust', offline]);
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toMatch(/FAIL\s+receipts\s+.*no trusted service key has kid/);
+      const accepted = countersign(['verify', artifact, '--statement', statement, '--trust', online]);
+      expect(accepted.status).toBe(0);
+      expect(accepted.stderr).toContain(`fetched 1 key(s) of rotating.example from ${second.url}/jwks`);
+      // the policy file itself is not changed by a fetch
+      const pinnedKeys = (JSON.parse(readFileSync(online, 'utf8')) as { services: Array<{ jwks: { keys: unknown[] } }> }).services[0]!.jwks.keys;
+      expect(pinnedKeys).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
+});

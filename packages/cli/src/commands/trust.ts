@@ -77,13 +77,24 @@ Adds ISS to the policy's issuers, or adds a key or subjects to it when it is alr
 export const trustAddServiceCommand: Command = {
   name: 'trust add-service',
   summary: "pin a transparency service's receipt keys into a trust policy",
-  help: `Usage: countersign trust add-service --policy trust.json (--url URL | --iss NAME --jwks FILE) [--json]
+  help: `Usage: countersign trust add-service --policy trust.json (--url URL | --iss NAME --jwks FILE [--jwks-uri URL])
+                                    [--fetch-keys] [--json]
 
 Trusts receipts from a transparency service by pinning its keys now, so that verification never
 fetches them later.
   --url    fetch the service's issuer and keys once, now, from its transparency configuration
-  --iss    the service's CWT issuer (as its receipts name it), with --jwks: a JWK set file`,
-  options: { policy: { type: 'string' }, url: { type: 'string' }, iss: { type: 'string' }, jwks: { type: 'string' }, ...JSON_OPTION },
+  --iss    the service's CWT issuer (as its receipts name it), with --jwks: a JWK set file
+  --fetch-keys   let verification fetch keys this policy does not pin (a rotated service key),
+                 and only from the service's jwks_uri; verification is offline without it`,
+  options: {
+    policy: { type: 'string' },
+    url: { type: 'string' },
+    iss: { type: 'string' },
+    jwks: { type: 'string' },
+    'jwks-uri': { type: 'string' },
+    'fetch-keys': { type: 'boolean' },
+    ...JSON_OPTION,
+  },
   positionals: { min: 0, max: 0, name: '' },
   async run(args, context) {
     const policyPath = requiredOption(this, args, 'policy');
@@ -92,8 +103,10 @@ fetches them later.
     const jwksPath = stringOption(args, 'jwks');
     if (url && (iss || jwksPath)) throw usage(this, 'give either --url, or --iss with --jwks');
     if (!url && !(iss && jwksPath)) throw usage(this, 'missing --url (or --iss with --jwks)');
-    const keys = url ? await new ScrapiClient({ url, timeoutMs: 30_000 }).serviceKeys() : { issuer: iss as string, jwks: await readJwks(jwksPath as string) };
-    const policy = addService(await readPolicyFile(policyPath), { iss: keys.issuer, jwks: keys.jwks, jwksUri: 'jwksUri' in keys ? keys.jwksUri : undefined });
+    const keys = url
+      ? await new ScrapiClient({ url, timeoutMs: 30_000 }).serviceKeys()
+      : { issuer: iss as string, jwks: await readJwks(jwksPath as string), jwksUri: stringOption(args, 'jwks-uri') };
+    const policy = addService(await readPolicyFile(policyPath), { iss: keys.issuer, jwks: keys.jwks, jwksUri: keys.jwksUri, fetchKeys: args.values['fetch-keys'] === true });
     await writePolicyFile(policyPath, policy);
     if (context.json) printJson(context, policy.services.find((service) => service.iss === keys.issuer));
     else context.host.info(`trusted receipts from ${keys.issuer} (${keys.jwks.keys.length} key(s)) in ${policyPath}`);

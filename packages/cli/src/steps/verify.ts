@@ -20,6 +20,7 @@ import {
 import { CliError } from '../errors.js';
 import type { Host } from '../host.js';
 import { exists, readTextInput, writeOutput } from '../io/files.js';
+import { withFetchedServiceKeys } from '../transparency/fetch-service-keys.js';
 import { verifyOne, type VerifyOneResult, type VerifyPair } from './verify-one.js';
 
 export type { VerifyPair } from './verify-one.js';
@@ -119,7 +120,8 @@ async function applyLock(results: VerifyOneResult[], lock: { path: string; updat
 
 /** Verifies artifacts against their statements under a trust policy; each verdict says what failed. */
 export async function verifyArtifacts(input: VerifyStepInput, host: Host): Promise<VerifyStepResult[]> {
-  let results = await verifyAll(input);
+  const policy = await withFetchedServiceKeys(input.policy, input.pairs.map((pair) => pair.statementPath), host);
+  let results = await verifyAll({ ...input, policy });
   if (input.lock) results = await applyLock(results, input.lock, host);
   for (const result of results) {
     const failure = firstFailure(result.verdict);

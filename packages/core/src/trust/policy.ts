@@ -28,6 +28,11 @@ export interface ServiceRule {
   iss: string;
   jwks: { keys: JsonWebKey[] };
   jwksUri?: string;
+  /**
+   * Let verification fetch keys this policy does not pin, and only from `jwksUri` (key rotation at the
+   * service). Off by default: verification is offline.
+   */
+  fetchKeys?: boolean;
 }
 
 export interface ReceiptRules {
@@ -99,7 +104,12 @@ function readService(value: unknown, index: number): ServiceRule {
   if (!isObject(value) || typeof value.iss !== 'string') fail(`${where} needs an iss`);
   if (!isObject(value.jwks) || !Array.isArray(value.jwks.keys)) fail(`${where}.jwks must be a JWK set`);
   if (value.jwksUri !== undefined && typeof value.jwksUri !== 'string') fail(`${where}.jwksUri must be text`);
-  return { iss: value.iss, jwks: { keys: value.jwks.keys as JsonWebKey[] }, jwksUri: value.jwksUri as string | undefined };
+  if (value.fetchKeys !== undefined && typeof value.fetchKeys !== 'boolean') fail(`${where}.fetchKeys must be true or false`);
+  if (value.fetchKeys && !value.jwksUri) fail(`${where}.fetchKeys needs a jwksUri to fetch from`);
+  const rule: ServiceRule = { iss: value.iss, jwks: { keys: value.jwks.keys as JsonWebKey[] } };
+  if (value.jwksUri !== undefined) rule.jwksUri = value.jwksUri as string;
+  if (value.fetchKeys === true) rule.fetchKeys = true;
+  return rule;
 }
 
 function readReceiptRules(value: unknown): ReceiptRules {
@@ -183,6 +193,7 @@ export interface AddServiceInput {
   iss: string;
   jwks: { keys: JsonWebKey[] };
   jwksUri?: string;
+  fetchKeys?: boolean;
 }
 
 /** Returns the policy with the service's receipt keys pinned; a service already there has its keys replaced. */
@@ -197,5 +208,9 @@ export function addService(policy: TrustPolicy, input: AddServiceInput): TrustPo
   });
   const service: ServiceRule = { iss: input.iss, jwks: { keys: input.jwks.keys.map((jwk) => ({ ...jwk })) } };
   if (input.jwksUri) service.jwksUri = input.jwksUri;
+  if (input.fetchKeys) {
+    if (!input.jwksUri) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss} can only allow key fetching with a jwks_uri`);
+    service.fetchKeys = true;
+  }
   return { ...policy, services: [...policy.services.filter((existing) => existing.iss !== input.iss), service] };
 }
