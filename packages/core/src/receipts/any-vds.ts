@@ -1,0 +1,25 @@
+import { HeaderLabel } from '../cose/headers.js';
+import { VDS_CCF_LEDGER_SHA256 } from './ccf.js';
+import { verifyCcfReceipt, type VerifiedCcfReceipt } from './ccf-verify.js';
+import { VDS_RFC9162_SHA256 } from './constants.js';
+import { ReceiptError } from './errors.js';
+import { decodeReceipt } from './read.js';
+import { verifyInclusionReceipt, type ResolveReceiptKey, type VerifiedReceipt } from './verify.js';
+
+/** A verified receipt of either structure countersign handles, told apart by `vds`. */
+export type AnyVerifiedReceipt = (VerifiedReceipt & { readonly vds: typeof VDS_RFC9162_SHA256 }) | (VerifiedCcfReceipt & { readonly vds: typeof VDS_CCF_LEDGER_SHA256 });
+
+/**
+ * Verifies a receipt for a statement whatever its verifiable data structure: vds 1 (RFC9162_SHA256,
+ * the embedded ledger) with verifyInclusionReceipt, vds 2 (CCF_LEDGER_SHA256, Microsoft Signing
+ * Transparency) with verifyCcfReceipt. An untagged receipt is RECEIPT_UNTAGGED, one without 395
+ * RECEIPT_MALFORMED, any other vds RECEIPT_UNSUPPORTED_VDS (it counts as not verified).
+ */
+export function verifyReceipt(receipt: Uint8Array, statement: Uint8Array, resolveKey: ResolveReceiptKey): AnyVerifiedReceipt {
+  const message = decodeReceipt(receipt, true);
+  const vds = message.protectedHeader.get(HeaderLabel.verifiableDataStructure);
+  if (vds === VDS_RFC9162_SHA256) return { vds, ...verifyInclusionReceipt(receipt, statement, resolveKey) };
+  if (vds === VDS_CCF_LEDGER_SHA256) return { vds, ...verifyCcfReceipt(receipt, statement, resolveKey) };
+  if (vds === undefined) throw new ReceiptError('RECEIPT_MALFORMED', 'receipt names no verifiable data structure (protected label 395)');
+  throw new ReceiptError('RECEIPT_UNSUPPORTED_VDS', `receipt uses verifiable data structure ${String(vds)}; countersign verifies 1 (RFC9162_SHA256) and 2 (CCF_LEDGER_SHA256)`);
+}
