@@ -23,3 +23,23 @@ export {
   type VerifiedTreeHead,
 } from './verify.js';
 export { embedReceipts, receiptsOf } from './transparent-statement.js';
+export {
+  CCF_HEADER_LABEL,
+  CCF_RECEIPT_SUBJECT,
+  CcfProofKey,
+  MAX_CCF_EVIDENCE_LENGTH,
+  VDS_CCF_LEDGER_SHA256,
+  ccfEntryId,
+  ccfLeafHash,
+  ccfRootFromProof,
+  decodeCcfInclusionProof,
+  encodeCcfInclusionProof,
+  readCcfInclusionProofs,
+  type CcfInclusionProof,
+  type CcfLeaf,
+  type CcfPathElement,
+} from './ccf.js';
+export { verifyCcfReceipt, verifyCcfReceiptForEntry, type VerifiedCcfReceipt } from './ccf-verify.js';
+export { verifyReceipt, type AnyVerifiedReceipt } from './any-vds.js';
+// The builder makes receipts in Microsoft's format for tests and tools; verifiers never need it.
+export { ccfReceipt, ccfReceiptProtectedHeader, encodeCcfReceipt, type CcfReceiptInput, type CcfReceiptHeaderInput } from './ccf-build.js';

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyIdOf } from '../cose/keys.js';
 import { isCountersignError } from '../errors.js';
-import { readReceiptSummary, verifyInclusionReceipt, type VerifiedReceipt } from '../receipts/index.js';
+import { readReceiptSummary, verifyReceipt, type VerifiedReceipt } from '../receipts/index.js';
 import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
 
 /** What the receipts of one statement establish under a policy. */
@@ -43,7 +43,10 @@ function kidText(kid: Uint8Array): string[] {
   return [bytes.toString('utf8'), bytes.toString('hex')];
 }
 
-/** Verifies each receipt against the policy's services; a receipt counts only if its service is listed and it verifies. */
+/**
+ * Verifies each receipt (vds 1, or vds 2 as Microsoft's service issues them) against the policy's
+ * services; a receipt counts only if its service is listed and it verifies. Unsupported vds never count.
+ */
 export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array, policy: TrustPolicy): ReceiptsOutcome {
   const outcome: ReceiptsOutcome = { verified: [], problems: [], failed: 0, ignored: 0 };
   receipts.forEach((receipt, position) => {
@@ -70,8 +73,9 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
     try {
       const keys = keysOf(service);
       const resolveKey = (kid: Uint8Array): KeyObject | undefined => kidText(kid).map((text) => keys.get(text)).find(Boolean);
-      const verified = verifyInclusionReceipt(receipt, statement, resolveKey);
-      outcome.verified.push({ issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId: String(verified.leafIndex) });
+      const verified = verifyReceipt(receipt, statement, resolveKey);
+      const entryId = verified.vds === 1 ? String(verified.leafIndex) : (verified.entryId ?? verified.signatureTransaction ?? '');
+      outcome.verified.push({ issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId });
     } catch (error) {
       if (!isCountersignError(error)) throw error;
       if (policy.receipts.requireAllListed) outcome.failed++;
