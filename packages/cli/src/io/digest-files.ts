@@ -97,10 +97,20 @@ async function hashFile(path: string, algorithm: HashAlgorithm, buffers: ReadBuf
   }
 }
 
+// Read buffers are 4 MiB a pair: allocating a pair per file would make thousands of small files cost
+// gigabytes of garbage. Idle pairs wait here for the next file (a few, for concurrent callers).
+const idleBuffers: ReadBuffers[] = [];
+const MAX_IDLE_BUFFERS = 4;
+
 /** Hashes one file without holding it in memory. */
 export async function digestFile(path: string, algorithm: HashAlgorithm): Promise<Uint8Array> {
   hashAlgorithmByName(algorithm.name);
-  return (await hashFile(path, algorithm)).digest;
+  const buffers = idleBuffers.pop() ?? newReadBuffers();
+  try {
+    return (await hashFile(path, algorithm, buffers)).digest;
+  } finally {
+    if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffers);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, readFileSync, statSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from '../errors.js';
@@ -10,6 +10,21 @@ export async function readInput(path: string, role: string, maxBytes = 64 * 1024
     if (info.isDirectory()) throw new CliError('INPUT_UNREADABLE', `${role} ${path} is a directory`);
     if (info.size > maxBytes) throw new CliError('INPUT_UNREADABLE', `${role} ${path} is larger than ${maxBytes} bytes`);
     return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw asInputError(error, path, role);
+  }
+}
+
+/**
+ * The same, without leaving the thread: batch verification reads thousands of small files, where a
+ * trip through the thread pool per call costs more than the read itself.
+ */
+export function readInputSync(path: string, role: string, maxBytes = 64 * 1024 * 1024): Uint8Array {
+  try {
+    const info = statSync(path);
+    if (info.isDirectory()) throw new CliError('INPUT_UNREADABLE', `${role} ${path} is a directory`);
+    if (info.size > maxBytes) throw new CliError('INPUT_UNREADABLE', `${role} ${path} is larger than ${maxBytes} bytes`);
+    return new Uint8Array(readFileSync(path));
   } catch (error) {
     throw asInputError(error, path, role);
   }

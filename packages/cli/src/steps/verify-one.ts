@@ -1,17 +1,20 @@
+import { statSync } from 'node:fs';
 import {
   SHA256,
+  digestBytes,
   artifactHashAlgorithm,
   isCountersignError,
   parseDigest,
   parseSignedStatement,
   verifyStatement,
   type ArtifactDigest,
+  type HashAlgorithm,
   type TrustPolicy,
   type Verdict,
 } from '@countersign/core';
 import { CliError } from '../errors.js';
 import { digestFile } from '../io/digest-files.js';
-import { readInput } from '../io/files.js';
+import { readInputSync } from '../io/files.js';
 
 /** One artifact to verify: the file (or its digest as ALG:HEX) and its statement. */
 export interface VerifyPair {
@@ -42,12 +45,25 @@ async function artifactDigest(pair: VerifyPair, statement: Uint8Array): Promise<
   } catch {
     // The verdict reports why the statement is unreadable; the digest just has to exist.
   }
-  return { algorithm, digest: await digestFile(pair.artifact.file, algorithm) };
+  return { algorithm, digest: await digestArtifact(pair.artifact.file, algorithm) };
+}
+
+/** Files this small are read whole, on this thread; larger ones are streamed. */
+const SMALL_FILE = 1024 * 1024;
+
+async function digestArtifact(path: string, algorithm: HashAlgorithm): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return digestFile(path, algorithm); // which reports the problem in its own words
+  }
+  return size <= SMALL_FILE ? digestBytes(algorithm, readInputSync(path, 'artifact', SMALL_FILE)) : digestFile(path, algorithm);
 }
 
 /** Reads, digests and verifies one pair; the same code runs in worker threads for large batches. */
 export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult> {
-  const statement = await readInput(pair.statementPath, 'statement', 16 * 1024 * 1024);
+  const statement = readInputSync(pair.statementPath, 'statement', 16 * 1024 * 1024);
   const artifact = await artifactDigest(pair, statement);
   const verdict = verifyStatement({ statement, artifact, policy, allowUnlogged, now });
   return {

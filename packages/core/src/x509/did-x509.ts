@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { Certificate } from './certificate.js';
 import { MAX_CHAIN_LENGTH, checkValidity, validateChain } from './chain.js';
@@ -131,6 +132,12 @@ export interface ResolvedDidX509 {
  * DID's fingerprint, every predicate holds for the leaf, and the leaf may sign.
  */
 export function resolveDidX509(did: string, chainLeafFirst: readonly Uint8Array[], at: Date): ResolvedDidX509 {
+  const key = resolutionKey(did, chainLeafFirst);
+  const cached = resolutions.get(key);
+  if (cached) {
+    checkValidity(cached.chain, at);
+    return cached;
+  }
   const parsed = parseDidX509(did);
   const chain = parseChain(chainLeafFirst);
   validateChain(chain);
@@ -139,7 +146,27 @@ export function resolveDidX509(did: string, chainLeafFirst: readonly Uint8Array[
   const leaf = chain[0] as Certificate;
   for (const policy of parsed.policies) checkPolicy(policy, leaf);
   checkLeafCanSign(leaf);
-  return { did: parsed, leaf, publicKey: leaf.publicKey, chain, caIndex };
+  const resolved = { did: parsed, leaf, publicKey: leaf.publicKey, chain, caIndex };
+  remember(key, resolved);
+  return resolved;
+}
+
+// A build signs thousands of statements with one chain, and checking a chain (signatures, key
+// imports) costs several times the statement signature itself. Everything but the validity dates
+// depends only on the DID and the chain bytes, so a resolution is kept and only the dates are
+// checked again at each use.
+const MAX_RESOLUTIONS = 256;
+const resolutions = new Map<string, ResolvedDidX509>();
+
+function resolutionKey(did: string, chain: readonly Uint8Array[]): string {
+  const hash = createHash('sha256').update(did);
+  for (const der of chain) hash.update(`\0${der.length}\0`).update(der);
+  return hash.digest('base64');
+}
+
+function remember(key: string, resolved: ResolvedDidX509): void {
+  if (resolutions.size >= MAX_RESOLUTIONS) resolutions.delete(resolutions.keys().next().value as string);
+  resolutions.set(key, resolved);
 }
 
 /** What the derived DID asserts about the leaf; see deriveDidX509. */
