@@ -239,7 +239,12 @@ describe('release and trust with a running service', () => {
       expect(refused.status).toBe(1);
       const receipts = (JSON.parse(refused.stdout) as { checks: Array<{ name: string; reason: string }> }).checks.find((check) => check.name === 'receipts');
       expect(receipts?.reason).toMatch(/no trusted service key has kid/);
-      expectOneLineError(countersign(['trust', 'add-service', '--policy', policy, '--iss', 'x', '--jwks', signer.key]), 2, /not a JWK set/);
+      // The COSE_KeySet the service serves pins the same key as its JWK set.
+      const coseKeys = join(dir, 'service-keys.cbor');
+      writeFileSync(coseKeys, new Uint8Array(await (await fetch(`${server.url}/.well-known/scitt-keys`)).arrayBuffer()));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--iss', config.get('issuer')!, '--jwks', coseKeys]).status).toBe(0);
+      expect(countersign(['verify', artifact, '--statement', statement, '--trust', policy]).status).toBe(0);
+      expectOneLineError(countersign(['trust', 'add-service', '--policy', policy, '--iss', 'x', '--jwks', signer.key]), 2, /neither a JWK set nor a COSE_KeySet/);
       expectOneLineError(countersign(['trust', 'add-service', '--policy', policy, '--url', server.url, '--iss', 'x']), 2, /either --url, or --iss with --jwks/);
     } finally {
       await server.stop();

@@ -1,4 +1,4 @@
-import { addIssuer, addService, emptyPolicy, readPublicKey, type JsonWebKeySet } from '@countersign/core';
+import { addIssuer, addService, coseKeySetToJwks, emptyPolicy, isCountersignError, readPublicKey, type JsonWebKeySet } from '@countersign/core';
 import { flag, listOption, requiredOption, stringOption, usage } from '../args.js';
 import { CliError } from '../errors.js';
 import { readInput } from '../io/files.js';
@@ -83,7 +83,8 @@ export const trustAddServiceCommand: Command = {
 Trusts receipts from a transparency service by pinning its keys now, so that verification never
 fetches them later.
   --url    fetch the service's issuer and keys once, now, from its transparency configuration
-  --iss    the service's CWT issuer (as its receipts name it), with --jwks: a JWK set file
+  --iss    the service's CWT issuer (as its receipts name it), with --jwks: a JWK set (JSON) or a
+           COSE_KeySet (CBOR, as /.well-known/scitt-keys serves it)
   --fetch-keys   let verification fetch keys this policy does not pin (a rotated service key),
                  and only from the service's jwks_uri; verification is offline without it`,
   options: {
@@ -114,8 +115,18 @@ fetches them later.
   },
 };
 
+/** A JWK set (JSON), or a COSE_KeySet (CBOR) as a service serves it at /.well-known/scitt-keys. */
 async function readJwks(path: string): Promise<JsonWebKeySet> {
-  const text = Buffer.from(await readInput(path, 'JWK set', 1024 * 1024)).toString('utf8');
+  const bytes = await readInput(path, 'key set', 1024 * 1024);
+  const text = Buffer.from(bytes).toString('utf8');
+  if (!text.trimStart().startsWith('{')) {
+    try {
+      return coseKeySetToJwks(bytes);
+    } catch (error) {
+      if (isCountersignError(error)) throw new CliError('INPUT_UNREADABLE', `${path} is neither a JWK set nor a COSE_KeySet: ${error.message}`);
+      throw error;
+    }
+  }
   try {
     const parsed = JSON.parse(text) as { keys?: unknown };
     if (Array.isArray(parsed?.keys)) return { keys: parsed.keys };
