@@ -1,15 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { CborTag, type CborValue } from '../cbor/index.js';
-import { algorithmById, type SignatureAlgorithm, type SignatureAlgorithmName } from '../cose/algorithms.js';
+import type { SignatureAlgorithm, SignatureAlgorithmName } from '../cose/algorithms.js';
 import { CoseError } from '../cose/errors.js';
 import { HeaderLabel } from '../cose/headers.js';
-import { checkCriticalHeaders, sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
+import { sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
 import { sameBytes } from '../merkle/checks.js';
 import { CwtClaim } from '../statement/cwt-claims.js';
 import { CCF_HEADER_LABEL, CCF_RECEIPT_UNDERSTOOD_LABELS, VDS_CCF_LEDGER_SHA256, ccfEntryId, ccfInclusionProofsOf, ccfRootFromProof } from './ccf.js';
 import { statementEntry } from './entry.js';
 import { ReceiptError } from './errors.js';
-import { decodeReceipt, kidText, receiptKid } from './read.js';
+import { decodeReceipt, kidText, receiptAlgorithm, receiptKid } from './read.js';
 import type { ResolveReceiptKey } from './verify.js';
 
 /** What a verified vds 2 (CCF_LEDGER_SHA256) receipt says. */
@@ -45,26 +45,6 @@ interface CheckedCcfHeaders {
 
 function malformed(reason: string, cause?: unknown): ReceiptError {
   return new ReceiptError('RECEIPT_MALFORMED', reason, cause === undefined ? undefined : { cause });
-}
-
-function ccfAlgorithm(message: Sign1): SignatureAlgorithm {
-  const alg = message.protectedHeader.get(HeaderLabel.alg);
-  if (alg === undefined) throw new ReceiptError('RECEIPT_UNSUPPORTED_ALGORITHM', 'receipt has no alg in its protected header');
-  let algorithm: SignatureAlgorithm;
-  try {
-    algorithm = algorithmById(alg);
-  } catch (error) {
-    throw new ReceiptError('RECEIPT_UNSUPPORTED_ALGORITHM', `receipt: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    checkCriticalHeaders(message.protectedHeader, CCF_RECEIPT_UNDERSTOOD_LABELS);
-  } catch (error) {
-    if (error instanceof CoseError && error.code === 'COSE_UNKNOWN_CRITICAL_HEADER') {
-      throw new ReceiptError('RECEIPT_UNKNOWN_CRITICAL_HEADER', `receipt: ${error.message}`, { cause: error });
-    }
-    throw malformed(`receipt: ${(error as Error).message}`, error);
-  }
-  return algorithm;
 }
 
 function checkCcfVds(message: Sign1): void {
@@ -110,7 +90,7 @@ function signatureTransactionOf(message: Sign1): string | undefined {
 /** Tag, algorithm and crit, vds 2, claims, then the key the kid names: everything before the proof. */
 function checkCcfHeaders(bytes: Uint8Array, resolveKey: ResolveReceiptKey): CheckedCcfHeaders {
   const message = decodeReceipt(bytes, true);
-  const algorithm = ccfAlgorithm(message);
+  const algorithm = receiptAlgorithm(message, CCF_RECEIPT_UNDERSTOOD_LABELS);
   checkCcfVds(message);
   const { issuer, issuedAt } = ccfClaims(message);
   const kidBytes = receiptKid(message);

@@ -58,7 +58,8 @@ export function decodeReceipt(bytes: Uint8Array, requireTag: boolean): Sign1 {
   }
 }
 
-export function receiptAlgorithm(message: Sign1): SignatureAlgorithm {
+/** The receipt's alg, with `crit` naming only labels in `understood` (each vds understands its own). */
+export function receiptAlgorithm(message: Sign1, understood: ReadonlySet<CborValue> = RECEIPT_UNDERSTOOD_LABELS): SignatureAlgorithm {
   const alg = message.protectedHeader.get(HeaderLabel.alg);
   if (alg === undefined) throw new ReceiptError('RECEIPT_UNSUPPORTED_ALGORITHM', 'receipt has no alg in its protected header');
   let algorithm: SignatureAlgorithm;
@@ -68,7 +69,7 @@ export function receiptAlgorithm(message: Sign1): SignatureAlgorithm {
     throw new ReceiptError('RECEIPT_UNSUPPORTED_ALGORITHM', `receipt: ${(error as Error).message}`, { cause: error });
   }
   try {
-    checkCriticalHeaders(message.protectedHeader, RECEIPT_UNDERSTOOD_LABELS);
+    checkCriticalHeaders(message.protectedHeader, understood);
   } catch (error) {
     if (error instanceof CoseError && error.code === 'COSE_UNKNOWN_CRITICAL_HEADER') {
       throw new ReceiptError('RECEIPT_UNKNOWN_CRITICAL_HEADER', `receipt: ${error.message}`, { cause: error });
