@@ -188,6 +188,18 @@ describe('registration policy of countersign serve', () => {
     }
   });
 
+  it('answers a port already in use with one line and exit 2, and leaves the ledger unlocked', async () => {
+    const first = await startServer(['--data', join(dir, 'ledger-port-1')]);
+    try {
+      const port = new URL(first.url).port;
+      expectOneLineError(countersign(['serve', '--data', join(dir, 'ledger-port-2'), '--port', port]), 2, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+      const again = await startServer(['--data', join(dir, 'ledger-port-2')]);
+      await again.stop();
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('refuses a directory that is not a ledger and leaves it untouched', () => {
     const notLedger = join(dir, 'not-a-ledger');
     countersign(['trust', 'init', '--out', join(notLedger, 'precious.json')]);

@@ -4,6 +4,7 @@ import { stringOption, usage } from '../args.js';
 import { readPolicyFile } from '../io/policy-file.js';
 import { defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt } from '../io/service-key.js';
 import { localSignerFromFile } from '../io/signer-from-file.js';
+import { CliError } from '../errors.js';
 import type { Command } from './command.js';
 
 const STYLES: readonly RegistrationStyle[] = ['sync', 'redirect', 'operation'];
@@ -68,10 +69,18 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
       onInternalError: (error) => context.host.warn(`internal error: ${error instanceof Error ? error.message : String(error)}`),
     });
     const host = stringOption(args, 'host') ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port(this, stringOption(args, 'port') ?? '8000'), host, () => resolve());
-    });
+    const listenPort = port(this, stringOption(args, 'port') ?? '8000');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listenPort, host, () => resolve());
+      });
+    } catch (error) {
+      await ledger.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges' : `cannot be used (${code ?? 'unknown error'})`;
+      throw new CliError('USAGE', `${host}:${listenPort} ${reason}`);
+    }
     const address = server.address();
     const shownHost = host.includes(':') ? `[${host}]` : host;
     context.print(`listening on http://${shownHost}:${typeof address === 'object' && address ? address.port : ''}`);
