@@ -1,3 +1,4 @@
+import type { Sign1 } from '../cose/sign1.js';
 import { HeaderLabel } from '../cose/headers.js';
 import { VDS_CCF_LEDGER_SHA256 } from './ccf.js';
 import { verifyCcfReceipt, type VerifiedCcfReceipt } from './ccf-verify.js';
@@ -15,7 +16,7 @@ export type AnyVerifiedReceipt = (VerifiedReceipt & { readonly vds: typeof VDS_R
  * Transparency) with verifyCcfReceipt. An untagged receipt is RECEIPT_UNTAGGED, one without 395
  * RECEIPT_MALFORMED, any other vds RECEIPT_UNSUPPORTED_VDS (it counts as not verified).
  */
-export function verifyReceipt(receipt: Uint8Array, statement: Uint8Array, resolveKey: ResolveReceiptKey): AnyVerifiedReceipt {
+export function verifyReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey): AnyVerifiedReceipt {
   const message = decodeReceipt(receipt, true);
   const vds = message.protectedHeader.get(HeaderLabel.verifiableDataStructure);
   if (vds === VDS_RFC9162_SHA256) return { vds, ...verifyInclusionReceipt(receipt, statement, resolveKey) };

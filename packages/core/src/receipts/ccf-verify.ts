@@ -161,6 +161,6 @@ export function verifyCcfReceiptForEntry(receipt: Uint8Array, entry: Uint8Array 
  * in 396/-1, the signature over the root recomputed from each proof, then the binding: every leaf's
  * data hash must be statementEntry(statement). Throws a ReceiptError.
  */
-export function verifyCcfReceipt(receipt: Uint8Array, statement: Uint8Array, resolveKey: ResolveReceiptKey): VerifiedCcfReceipt {
+export function verifyCcfReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey): VerifiedCcfReceipt {
   return verifyCcfReceiptForEntry(receipt, () => statementEntry(statement), resolveKey);
 }

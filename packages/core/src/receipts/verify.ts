@@ -121,7 +121,7 @@ function checkSignedTreeSize(message: Sign1, proofSize: number): void {
  * protected alg and crit, vds 1, the key the kid names, well-formed proofs in 396/-1, then the
  * signature over the root recomputed from leafHash(statementEntry(statement)). Throws a ReceiptError.
  */
-export function verifyInclusionReceipt(receipt: Uint8Array, statement: Uint8Array, resolveKey: ResolveReceiptKey): VerifiedReceipt {
+export function verifyInclusionReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey): VerifiedReceipt {
   return verifyInclusionReceiptForEntry(receipt, () => statementEntry(statement), resolveKey);
 }
 

@@ -1,3 +1,4 @@
+import type { Sign1 } from '../cose/sign1.js';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyIdOf } from '../cose/keys.js';
 import { isCountersignError } from '../errors.js';
@@ -47,7 +48,7 @@ function kidText(kid: Uint8Array): string[] {
  * Verifies each receipt (vds 1, or vds 2 as Microsoft's service issues them) against the policy's
  * services; a receipt counts only if its service is listed and it verifies. Unsupported vds never count.
  */
-export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array, policy: TrustPolicy): ReceiptsOutcome {
+export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy): ReceiptsOutcome {
   const outcome: ReceiptsOutcome = { verified: [], problems: [], failed: 0, ignored: 0 };
   receipts.forEach((receipt, position) => {
     const label = `receipt ${position + 1}`;

@@ -112,7 +112,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
   checkArtifact(verdict, statement, input.artifact);
 
-  const receipts = checkReceipts(statement.receipts, input.statement, input.policy);
+  const receipts = checkReceipts(statement.receipts, statement.message, input.policy);
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
   const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
