@@ -105,6 +105,10 @@ describe.each(['sync', 'redirect', 'operation'] as const)('countersign serve --r
     if (style === 'sync') {
       expect(garbage.status).toBe(400);
       expect((decode(new Uint8Array(await garbage.arrayBuffer())) as Map<number, string>).get(-2)).toMatch(/short|remain/);
+      const untagged = readFileSync(signedArtifact().statement).subarray(1);
+      const refusedUntagged = await fetch(`${server.url}/entries`, { method: 'POST', headers: { 'content-type': 'application/cose' }, body: untagged });
+      expect(refusedUntagged.status).toBe(400);
+      expect((decode(new Uint8Array(await refusedUntagged.arrayBuffer())) as Map<number, string>).get(-2)).toBe('COSE_Sign1 must carry tag 18');
     } else {
       // Answered before it is checked: the failure comes back from the entry or the operation.
       expect(garbage.status).toBe(style === 'redirect' ? 303 : 202);

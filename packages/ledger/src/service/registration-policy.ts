@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import {
-  decodeSign1,
   isCountersignError,
   issuerKey,
   parseCertificate,
@@ -58,8 +57,8 @@ export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, no
   }
   let statement: SignedStatement;
   try {
-    decodeSign1(bytes, { requireTag: true, limits: { maxInputSize: policy.maxStatementBytes } });
     statement = parseSignedStatement(bytes, { maxInputSize: policy.maxStatementBytes });
+    if (!statement.message.tagged) throw new RegistrationError('REGISTRATION_MALFORMED', 'COSE_Sign1 must carry tag 18');
   } catch (error) {
     malformed(error);
   }

@@ -134,8 +134,8 @@ export class TransparencyLedger implements TransparencyService {
 
   /** Admits, appends and waits for the durable commit; the same statement twice gets the same entry. */
   async register(statement: Uint8Array): Promise<Registration & { index: number }> {
-    admitStatement(statement, this.policy, this.now());
-    const { index, seal } = await this.store.append(statement, statementEntry(statement));
+    const admitted = admitStatement(statement, this.policy, this.now());
+    const { index, seal } = await this.store.append(statement, statementEntry(admitted.message));
     const batch = decodeSeal(seal);
     this.remember(batch);
     return { entryId: String(index), index, receipt: this.receiptAt(index, batch) };
