@@ -6,7 +6,7 @@ import { JSON_OPTION, printJson, type Command } from './command.js';
 
 export const keygenCommand: Command = {
   name: 'keygen',
-  summary: 'create a local signing key (and optionally a self-signed certificate)',
+  summary: 'create a local signing key (and optionally a code-signing certificate chain for it)',
   help: `Usage: countersign keygen --out KEY.pem [--alg ES256|ES384|ES512|PS256|PS384|PS512|EdDSA]
                          [--self-signed-cert CN] [--force] [--json]
 

@@ -23,7 +23,7 @@ function summary(result: ReleaseResult): string {
 
 export const releaseCommand: Command = {
   name: 'release',
-  summary: 'the main job on embedded defaults: sign FILE and verify it (creates .countersign/ on first use)',
+  summary: 'the main job on embedded defaults: sign FILE, log it, verify it (creates .countersign/ on first use)',
   help: `Usage: countersign release FILE [--dir .countersign] [--service URL] [--json]
 
 Runs the whole gate with no cloud account: on first use it creates --dir (default .countersign/ in
