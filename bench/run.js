@@ -54,6 +54,21 @@ function renderSection(section) {
   ].join('\n');
 }
 
+// `node bench/run.js --child NAME` runs one benchmark and prints its section as JSON: each benchmark
+// gets a fresh process, so the heap and caches one leaves behind do not slow the next one down.
+if (process.argv[2] === '--child') {
+  const modules = await Promise.all(BENCHMARKS.map((path) => import(path)));
+  const module = modules.find((candidate) => candidate.name === process.argv[3]);
+  const section = await module.run({ log: (line) => console.error(`  ${line}`) });
+  process.stdout.write(JSON.stringify(section));
+  process.exit(0);
+}
+
+function runInChild(name) {
+  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+  return JSON.parse(output);
+}
+
 const wanted = process.argv.slice(2);
 const modules = await Promise.all(BENCHMARKS.map((path) => import(path)));
 const unknown = wanted.filter((name) => !modules.some((module) => module.name === name));
@@ -67,7 +82,7 @@ const sections = [];
 for (const module of modules) {
   if (wanted.length > 0 && !wanted.includes(module.name)) continue;
   console.error(`bench ${module.name}...`);
-  const section = await module.run({ log: (line) => console.error(`  ${line}`) });
+  const section = runInChild(module.name);
   sections.push(section);
   console.log(`\n${renderSection(section)}\n`);
 }
