@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { decodeSign1, type Sign1 } from '../cose/sign1.js';
 import { leafHash } from '../merkle/hash.js';
 
 const EMPTY_MAP = Uint8Array.of(0xa0);
+// One call instead of an object and four (Node 20.12+); most statements have nothing unprotected yet.
+const hashOnce = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
 
 /**
  * A statement's log entry: SHA-256 of the statement with its unprotected header replaced by an empty
@@ -12,7 +14,11 @@ const EMPTY_MAP = Uint8Array.of(0xa0);
 export function statementEntry(statement: Uint8Array | Sign1): Uint8Array {
   const message = statement instanceof Uint8Array ? decodeSign1(statement) : statement;
   const [start, end] = message.unprotectedSpan;
-  const hash = createHash('sha256');
+  if (hashOnce && end === start + 1 && message.encoded[start] === 0xa0) {
+    const digest = hashOnce('sha256', message.encoded, 'buffer');
+    return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  }
+  const hash = crypto.createHash('sha256');
   hash.update(message.encoded.subarray(0, start)).update(EMPTY_MAP).update(message.encoded.subarray(end));
   return new Uint8Array(hash.digest());
 }
