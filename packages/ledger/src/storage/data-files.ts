@@ -38,9 +38,14 @@ const OPEN_OR_CREATE = constants.O_RDWR | constants.O_CREAT; // never O_APPEND: 
  * Everything of the ledger but its heads: statements, their index records, entries and the
  * subtree hashes of every level, each file cut at exactly what the committed tree size implies.
  */
+/** Upper-level subtree hashes kept in memory (a few MB at most); the leaf levels are too many to keep. */
+const CACHED_FROM_LEVEL = 3;
+const HASH_CACHE_ENTRIES = 1 << 16;
+
 export class DataFiles {
   /** Leaves whose hashes may be read: the committed size, or the batch being sealed. */
   private visibleSize: number;
+  private readonly hashCache = new Map<number, Uint8Array>();
 
   private constructor(
     private readonly dir: string,
@@ -217,11 +222,21 @@ export class DataFiles {
     if (!Number.isInteger(level) || !Number.isInteger(index) || level < 0 || level >= MAX_LEVELS || index < 0 || (index + 1) * 2 ** level > this.visibleSize) {
       throw new LedgerError('LEDGER_UNKNOWN_ENTRY', `no subtree at level ${level} index ${index} in a tree of ${this.visibleSize}`);
     }
+    // Committed subtrees never change, and every receipt of a batch reads the same upper nodes:
+    // those are kept. Anything the batch being sealed can still roll back is always read afresh.
+    const committed = (index + 1) * 2 ** level <= this.committedSize;
+    const key = index * MAX_LEVELS + level;
+    const cached = committed ? this.hashCache.get(key) : undefined;
+    if (cached) return cached;
     const hash = new Uint8Array(HASH_SIZE);
     try {
       readFullySync((this.levels[level] as FileHandle).fd, hash, index * HASH_SIZE);
     } catch (error) {
       throw new LedgerError('LEDGER_READ_FAILED', `cannot read ${levelFile(level)} in ${this.dir}: ${reason(error)}`, { cause: error });
+    }
+    if (committed && level >= CACHED_FROM_LEVEL) {
+      if (this.hashCache.size >= HASH_CACHE_ENTRIES) this.hashCache.clear();
+      this.hashCache.set(key, hash);
     }
     return hash;
   }
