@@ -217,6 +217,31 @@ function trySimpleKeys(entries: Array<[Encodable, Encodable]>): SimpleKey[] | un
   return keys;
 }
 
+/** Deterministic order of integer keys: unsigned ones ascending, then negative ones by magnitude (-1, -2, ...). */
+function compareIntegerKeys(a: number, b: number): number {
+  if (a >= 0 !== b >= 0) return a >= 0 ? -1 : 1;
+  return a >= 0 ? a - b : b - a;
+}
+
+/**
+ * COSE headers and CWT claims are maps keyed by small integers: ordered here directly, without
+ * encoding or wrapping each key. Returns false for any other map, which writeMap handles.
+ */
+function writeIntegerKeyedMap(out: ByteWriter, map: ReadonlyMap<Encodable, Encodable>, depth: number): boolean {
+  const keys: number[] = [];
+  for (const key of map.keys()) {
+    if (typeof key !== 'number' || !Number.isSafeInteger(key) || Object.is(key, -0)) return false;
+    keys.push(key);
+  }
+  keys.sort(compareIntegerKeys);
+  writeHead(out, 5, keys.length);
+  for (const key of keys) {
+    writeItem(out, key, depth + 1);
+    writeItem(out, map.get(key) as Encodable, depth + 1);
+  }
+  return true;
+}
+
 function writeMap(out: ByteWriter, entries: Array<[Encodable, Encodable]>, depth: number): void {
   const simple = trySimpleKeys(entries);
   if (simple) {
@@ -292,7 +317,7 @@ function writeItem(out: ByteWriter, value: Encodable, depth: number): void {
     writeHead(out, 4, value.length);
     for (const item of value as readonly Encodable[]) writeItem(out, item, depth + 1);
   } else if (value instanceof Map) {
-    writeMap(out, [...value.entries()], depth);
+    if (!writeIntegerKeyedMap(out, value as ReadonlyMap<Encodable, Encodable>, depth)) writeMap(out, [...value.entries()], depth);
   } else if (value instanceof CborTag) {
     if (!Number.isSafeInteger(value.tag) || value.tag < 0) {
       throw new CborError('CBOR_UNENCODABLE', `tag ${value.tag} is not an unsigned integer`);

@@ -192,8 +192,12 @@ export interface SignSign1Input {
 
 /** Signs a COSE_Sign1; the signer's algorithm is written into the protected header. */
 export async function signSign1(input: SignSign1Input, signer: Signer): Promise<Sign1> {
-  const header = new Map<Encodable, Encodable>(input.protectedHeader);
-  header.set(HeaderLabel.alg, signer.algorithm.id);
+  // Callers that already name the signer's algorithm (statements do) spare a copy of their map.
+  let header = input.protectedHeader;
+  if (header.get(HeaderLabel.alg) !== signer.algorithm.id) {
+    header = new Map<Encodable, Encodable>(input.protectedHeader);
+    header.set(HeaderLabel.alg, signer.algorithm.id);
+  }
   const protectedBytes = encode(header);
   const signature = await signer.sign(sigStructure(protectedBytes, input.payload, input.externalAad));
   const unprotectedHeader = (input.unprotectedHeader ?? new Map()) as CborMap;

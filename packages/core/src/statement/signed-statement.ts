@@ -131,6 +131,7 @@ export async function createSignedStatement(input: StatementToSign, signer: Sign
     throw new StatementError('STATEMENT_BAD_HASH_ENVELOPE', `a ${input.hashAlgorithm.name} digest has ${input.hashAlgorithm.length} bytes, not ${input.digest.length}`);
   }
   const header = new Map<Encodable, Encodable>([
+    [HeaderLabel.alg, signer.algorithm.id],
     [HeaderLabel.cwtClaims, cwtClaimsMap({ iss: input.issuer, sub: input.subject, iat: input.issuedAt })],
     [HeaderLabel.payloadHashAlg, input.hashAlgorithm.coseId],
   ]);
