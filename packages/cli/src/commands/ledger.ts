@@ -17,15 +17,6 @@ async function serviceJwks(client: ScrapiClient, policyPath: string | undefined)
   return { issuer: service.iss, jwks: service.jwks, pinned: true };
 }
 
-async function fetchCose(client: ScrapiClient, path: string): Promise<Uint8Array> {
-  const response = await fetch(new URL(path, `${client.name}/`), { headers: { accept: 'application/cose' }, signal: AbortSignal.timeout(30_000) }).catch((error: unknown) => {
-    throw new CliError('INPUT_UNREADABLE', `${client.name} cannot be reached: ${(error as Error).message}`);
-  });
-  const body = new Uint8Array(await response.arrayBuffer());
-  if (response.status !== 200) throw new CliError('INPUT_UNREADABLE', `${client.name}${path} answered ${response.status}`);
-  return body;
-}
-
 export const ledgerTreeHeadCommand: Command = {
   name: 'ledger tree-head',
   summary: "print a ledger's current tree head after checking its signature",
@@ -39,7 +30,7 @@ fetched from the service now) and prints {treeSize, rootHash}.`,
     const client = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: 30_000 });
     const { jwks, pinned } = await serviceJwks(client, stringOption(args, 'trust'));
     try {
-      const head = verifyTreeHead(await fetchCose(client, 'log/tree-head'), keyResolver(jwks));
+      const head = verifyTreeHead(await client.treeHead(), keyResolver(jwks));
       const result = { treeSize: head.treeSize, rootHash: hex(head.root), issuer: head.issuer, issuedAt: head.issuedAt, keyPinned: pinned };
       if (context.json) printJson(context, result);
       else context.print(JSON.stringify({ treeSize: result.treeSize, rootHash: result.rootHash }));
@@ -70,7 +61,7 @@ Exit codes: 0 the current tree extends the one given, 1 it does not (or the proo
     const client = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: 30_000 });
     const { jwks } = await serviceJwks(client, stringOption(args, 'trust'));
     try {
-      const proof = verifyConsistencyReceipt(await fetchCose(client, `log/consistency?from=${from}`), Uint8Array.from(Buffer.from(rootHex, 'hex')), keyResolver(jwks));
+      const proof = verifyConsistencyReceipt(await client.consistency(from), Uint8Array.from(Buffer.from(rootHex, 'hex')), keyResolver(jwks));
       const result = { consistent: true, from: proof.size1, treeSize: proof.size2, rootHash: hex(proof.root2) };
       if (context.json) printJson(context, result);
       else context.print(`consistent: tree of ${proof.size2} extends tree of ${proof.size1}; root ${result.rootHash}`);

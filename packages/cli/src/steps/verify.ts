@@ -102,9 +102,10 @@ async function applyLock(results: VerifyOneResult[], lock: { path: string; updat
     const record = lockRecordOf(facts);
     const comparison = compareWithLock(lockfile, result.artifactDigest, record);
     if (comparison.outcome === 'conflict') return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'fail', reason: comparison.reason }) };
-    const grows = JSON.stringify(updateLock(lockfile, result.artifactDigest, record).artifacts[result.artifactDigest]) !== JSON.stringify(lockfile.artifacts[result.artifactDigest]);
+    const updated = updateLock(lockfile, result.artifactDigest, record);
+    const grows = JSON.stringify(updated.artifacts[result.artifactDigest]) !== JSON.stringify(lockfile.artifacts[result.artifactDigest]);
     if (lock.update && grows) {
-      lockfile = updateLock(lockfile, result.artifactDigest, record);
+      lockfile = updated;
       changed++;
       return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'pass', reason: `recorded in ${lock.path}` }) };
     }

@@ -74,6 +74,22 @@ export class ScrapiClient implements TransparencyService {
     return registration.receipt;
   }
 
+  /** The service's current signed tree head (an extension of the embedded ledger: GET /log/tree-head). */
+  async treeHead(): Promise<Uint8Array> {
+    return this.getCose('log/tree-head', 'the tree head');
+  }
+
+  /** A consistency receipt from tree size `from` to the current tree (GET /log/consistency). */
+  async consistency(from: number): Promise<Uint8Array> {
+    return this.getCose(`log/consistency?from=${from}`, 'the consistency proof');
+  }
+
+  private async getCose(path: string, what: string): Promise<Uint8Array> {
+    const answer = await this.request('GET', path, Date.now() + this.timeoutMs);
+    if (answer.status !== 200) throw this.unexpected(answer, what);
+    return answer.body;
+  }
+
   async configuration(): Promise<CborMap> {
     const answer = await this.request('GET', '.well-known/transparency-configuration', Date.now() + this.timeoutMs);
     if (answer.status !== 200) throw this.unexpected(answer, 'the transparency configuration');
