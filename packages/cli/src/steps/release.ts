@@ -82,16 +82,17 @@ export async function releaseArtifact(input: ReleaseInput, host: Host): Promise<
   const x5chain = await readCertificateChain(setup.chainPath);
   const [signed] = await signArtifacts({ files: [input.file], signer, hashAlgorithm: SHA256, x5chain, now: input.now }, host);
   const { statementPath } = signed!;
+  const statement = await readInput(statementPath, 'statement');
   const { service, close } = await openService(input);
   let entryId: string;
   let receipt: Uint8Array;
   try {
     await trustService(setup.policyPath, service, host);
-    ({ entryId, receipt } = await service.register(await readInput(statementPath, 'statement')));
+    ({ entryId, receipt } = await service.register(statement));
   } finally {
     await close();
   }
-  await writeOutput(statementPath, embedReceipts(await readInput(statementPath, 'statement'), [receipt]));
+  await writeOutput(statementPath, embedReceipts(statement, [receipt]));
   host.info(`logged ${statementPath} as entry ${entryId} in ${service.name}`);
   const { verdict } = await verifyArtifact({ statementPath, artifact: { file: input.file }, policy: await readPolicyFile(setup.policyPath), now: input.now }, host);
   const summary = readReceiptSummary(receipt);
