@@ -79,12 +79,14 @@ export function receiptAlgorithm(message: Sign1, understood: ReadonlySet<CborVal
   return algorithm;
 }
 
-/** The receipt's vds (protected label 395); refuses any but RFC9162_SHA256. */
-export function checkVds(message: Sign1): void {
+const VDS_NAMES: Record<number, string> = { 1: 'RFC9162_SHA256', 2: 'CCF_LEDGER_SHA256' };
+
+/** The receipt's vds (protected label 395) must be `expected`; a receipt's payload is always nil. */
+export function checkVds(message: Sign1, expected: number = VDS_RFC9162_SHA256): void {
   const vds = message.protectedHeader.get(HeaderLabel.verifiableDataStructure);
   if (vds === undefined) throw malformed('receipt names no verifiable data structure (protected label 395)');
-  if (vds !== VDS_RFC9162_SHA256) {
-    throw new ReceiptError('RECEIPT_UNSUPPORTED_VDS', `receipt uses verifiable data structure ${String(vds)}; this verifier handles 1 (RFC9162_SHA256)`);
+  if (vds !== expected) {
+    throw new ReceiptError('RECEIPT_UNSUPPORTED_VDS', `receipt uses verifiable data structure ${String(vds)}; this verifier handles ${expected} (${VDS_NAMES[expected]})`);
   }
   if (message.payload !== null) throw malformed('receipt carries a payload; its payload must be nil (the tree root is detached)');
 }
@@ -94,8 +96,11 @@ function numericDate(value: CborValue): number | undefined {
   return typeof inner === 'number' && Number.isFinite(inner) ? inner : undefined;
 }
 
-/** iss and iat from the protected CWT claims (label 15); `strict` refuses claims of the wrong type. */
-export function receiptClaims(message: Sign1, strict: boolean): { issuer?: string; issuedAt?: number } {
+/**
+ * iss and iat from the protected CWT claims (label 15); `strict` refuses claims of the wrong type. An
+ * empty iss is malformed when strict, unless `emptyIssuerIsNone` (it then counts as no issuer).
+ */
+export function receiptClaims(message: Sign1, strict: boolean, emptyIssuerIsNone = false): { issuer?: string; issuedAt?: number } {
   const claims = message.protectedHeader.get(HeaderLabel.cwtClaims);
   if (claims === undefined) return {};
   if (!(claims instanceof Map)) {
@@ -106,7 +111,8 @@ export function receiptClaims(message: Sign1, strict: boolean): { issuer?: strin
   const iatValue = claims.get(CwtClaim.iat);
   const issuedAt = iatValue === undefined ? undefined : numericDate(iatValue);
   if (strict) {
-    if (iss !== undefined && (typeof iss !== 'string' || iss.length === 0)) throw malformed('receipt CWT claim iss is not non-empty text');
+    if (iss !== undefined && typeof iss !== 'string') throw malformed('receipt CWT claim iss is not text');
+    if (iss === '' && !emptyIssuerIsNone) throw malformed('receipt CWT claim iss is empty');
     if (iatValue !== undefined && issuedAt === undefined) throw malformed('receipt CWT claim iat is not a NumericDate');
   }
   return { issuer: typeof iss === 'string' && iss.length > 0 ? iss : undefined, issuedAt };

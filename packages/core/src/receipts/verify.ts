@@ -1,29 +1,15 @@
-import type { KeyObject } from 'node:crypto';
-import type { SignatureAlgorithm, SignatureAlgorithmName } from '../cose/algorithms.js';
-import { CoseError } from '../cose/errors.js';
-import { encodeSign1, sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
+import { encodeSign1, type Sign1 } from '../cose/sign1.js';
 import { sameBytes } from '../merkle/checks.js';
 import { MerkleError } from '../merkle/errors.js';
 import { leafHash } from '../merkle/hash.js';
 import { rootFromConsistencyProof, rootFromInclusionProof } from '../merkle/verify.js';
-import { TREE_SIZE_LABEL } from './constants.js';
 import { statementEntry } from './entry.js';
 import { ReceiptError } from './errors.js';
-import { checkVds, consistencyProofsOf, decodeReceipt, inclusionProofsOf, kidText, receiptAlgorithm, receiptClaims, receiptKid } from './read.js';
+import { checkReceiptHeaders, checkReceiptSignature, type CheckedHeaders, type ReceiptIdentity, type ReceiptProfile, type ResolveReceiptKey } from './checked-headers.js';
+import { RECEIPT_UNDERSTOOD_LABELS, TREE_SIZE_LABEL, VDS_RFC9162_SHA256 } from './constants.js';
+import { consistencyProofsOf, decodeReceipt, inclusionProofsOf } from './read.js';
 
-/**
- * Finds the service key a receipt names: its kid bytes and, when the receipt has one, its CWT iss.
- * Returns undefined when nothing trusted matches.
- */
-export type ResolveReceiptKey = (kid: Uint8Array, issuer?: string) => KeyObject | undefined;
-
-interface ReceiptIdentity {
-  readonly issuer?: string;
-  /** The kid as text when printable ASCII (as countersign and Microsoft write it), else hex. */
-  readonly kid: string;
-  readonly issuedAt?: number;
-  readonly algorithm: SignatureAlgorithmName;
-}
+export type { ResolveReceiptKey } from './checked-headers.js';
 
 export interface VerifiedReceipt extends ReceiptIdentity {
   readonly treeSize: number;
@@ -38,25 +24,10 @@ export interface VerifiedConsistencyReceipt extends ReceiptIdentity {
   readonly root2: Uint8Array;
 }
 
-interface CheckedHeaders {
-  readonly message: Sign1;
-  readonly algorithm: SignatureAlgorithm;
-  readonly key: KeyObject;
-  readonly identity: ReceiptIdentity;
-}
+const VDS1: ReceiptProfile = { vds: VDS_RFC9162_SHA256, understood: RECEIPT_UNDERSTOOD_LABELS };
 
-/** Tag, algorithm, vds 1, claims, then the key the kid names: everything before the proof. */
 function checkHeaders(bytes: Uint8Array, resolveKey: ResolveReceiptKey): CheckedHeaders {
-  const message = decodeReceipt(bytes, true);
-  const algorithm = receiptAlgorithm(message);
-  checkVds(message);
-  const { issuer, issuedAt } = receiptClaims(message, true);
-  const kidBytes = receiptKid(message);
-  if (!kidBytes) throw new ReceiptError('RECEIPT_UNKNOWN_KEY', 'receipt names no kid, so no service key can be chosen');
-  const kid = kidText(kidBytes);
-  const key = resolveKey(kidBytes, issuer);
-  if (!key) throw new ReceiptError('RECEIPT_UNKNOWN_KEY', `no trusted service key has kid "${kid}"${issuer ? ` (issuer ${issuer})` : ''}`);
-  return { message, algorithm, key, identity: { issuer, kid, issuedAt, algorithm: algorithm.name } };
+  return checkReceiptHeaders(bytes, resolveKey, VDS1);
 }
 
 function badProof(error: unknown): never {
@@ -71,17 +42,6 @@ function oneRoot(roots: readonly Uint8Array[]): Uint8Array {
   return root;
 }
 
-function checkSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string): void {
-  const { message, algorithm, key } = headers;
-  let valid: boolean;
-  try {
-    valid = verifyWithKey(algorithm, key, sigStructure(message.protectedBytes, root), message.signature);
-  } catch (error) {
-    if (error instanceof CoseError) throw new ReceiptError('RECEIPT_KEY_MISMATCH', `receipt key for kid "${headers.identity.kid}": ${error.message}`, { cause: error });
-    throw error;
-  }
-  if (!valid) throw new ReceiptError('RECEIPT_BAD_SIGNATURE', mismatch);
-}
 
 /**
  * Verifies a vds 1 receipt against a log entry (the 32-byte value whose leaf hash is SHA-256(0x00 ||
@@ -101,7 +61,7 @@ export function verifyInclusionReceiptForEntry(receipt: Uint8Array, entry: Uint8
   checkSignedTreeSize(headers.message, treeSize);
   // A vds 1 receipt does not name its entry: a receipt for another statement and a forged or altered
   // one fail the same way, as a signature that does not cover the root this statement leads to.
-  checkSignature(
+  checkReceiptSignature(
     headers,
     root,
     `receipt signature does not cover the root that this statement and the proof (leaf ${leafIndex} of ${treeSize}) lead to: the receipt is for another statement, or it was altered`,
@@ -140,7 +100,7 @@ export function verifyConsistencyReceipt(receipt: Uint8Array, root1: Uint8Array,
   }
   const { size1, size2 } = proofs[0]!;
   checkSignedTreeSize(headers.message, size2);
-  checkSignature(headers, root2, `receipt signature does not cover the root the consistency proof from ${size1} to ${size2} leads to: the receipt was altered, or it extends another tree`);
+  checkReceiptSignature(headers, root2, `receipt signature does not cover the root the consistency proof from ${size1} to ${size2} leads to: the receipt was altered, or it extends another tree`);
   return { ...headers.identity, size1, size2, root2 };
 }
 
@@ -163,6 +123,6 @@ export function verifyTreeHead(bytes: Uint8Array, resolveKey: ResolveReceiptKey)
   if (typeof treeSize !== 'number' || !Number.isSafeInteger(treeSize) || treeSize < 1) {
     throw new ReceiptError('RECEIPT_MALFORMED', 'a tree head signs its tree size (label -65537)');
   }
-  checkSignature(headers, root, 'tree head signature does not verify');
+  checkReceiptSignature(headers, root, 'tree head signature does not verify');
   return { ...headers.identity, treeSize, root };
 }
