@@ -1,9 +1,8 @@
-import { isCountersignError, verifyConsistencyReceipt, verifyTreeHead, type JsonWebKeySet } from '@countersign/core';
+import { isCountersignError, jwksKeyResolver, verifyConsistencyReceipt, verifyTreeHead, type JsonWebKeySet } from '@countersign/core';
 import { requiredOption, stringOption, usage } from '../args.js';
 import { CliError } from '../errors.js';
 import { readPolicyFile } from '../io/policy-file.js';
 import { ScrapiClient } from '../transparency/scrapi-client.js';
-import { keyResolver } from '../transparency/service-trust.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -30,7 +29,7 @@ fetched from the service now) and prints {treeSize, rootHash}.`,
     const client = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: 30_000 });
     const { jwks, pinned } = await serviceJwks(client, stringOption(args, 'trust'));
     try {
-      const head = verifyTreeHead(await client.treeHead(), keyResolver(jwks));
+      const head = verifyTreeHead(await client.treeHead(), jwksKeyResolver(jwks));
       const result = { treeSize: head.treeSize, rootHash: hex(head.root), issuer: head.issuer, issuedAt: head.issuedAt, keyPinned: pinned };
       if (context.json) printJson(context, result);
       else context.print(JSON.stringify({ treeSize: result.treeSize, rootHash: result.rootHash }));
@@ -61,7 +60,7 @@ Exit codes: 0 the current tree extends the one given, 1 it does not (or the proo
     const client = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: 30_000 });
     const { jwks } = await serviceJwks(client, stringOption(args, 'trust'));
     try {
-      const proof = verifyConsistencyReceipt(await client.consistency(from), Uint8Array.from(Buffer.from(rootHex, 'hex')), keyResolver(jwks));
+      const proof = verifyConsistencyReceipt(await client.consistency(from), Uint8Array.from(Buffer.from(rootHex, 'hex')), jwksKeyResolver(jwks));
       const result = { consistent: true, from: proof.size1, treeSize: proof.size2, rootHash: hex(proof.root2) };
       if (context.json) printJson(context, result);
       else context.print(`consistent: tree of ${proof.size2} extends tree of ${proof.size1}; root ${result.rootHash}`);

@@ -1,20 +1,7 @@
-import { readReceiptSummary, receiptsOf, isCountersignError, keyIdOf, type TrustPolicy } from '@countersign/core';
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import { isCountersignError, readReceiptSummary, receiptsOf, serviceKeysById, type TrustPolicy } from '@countersign/core';
 import type { Host } from '../host.js';
 import { readInput } from '../io/files.js';
-
-function knownKids(keys: readonly JsonWebKey[]): Set<string> {
-  const kids = new Set<string>();
-  for (const jwk of keys) {
-    if (typeof jwk.kid === 'string') kids.add(jwk.kid);
-    try {
-      kids.add(keyIdOf(createPublicKey({ key: jwk, format: 'jwk' })));
-    } catch {
-      // unusable keys name nothing
-    }
-  }
-  return kids;
-}
 
 /**
  * Verification is offline unless the policy says otherwise: for a service with `fetchKeys`, a receipt
@@ -37,7 +24,7 @@ export async function withFetchedServiceKeys(policy: TrustPolicy, statementPaths
       try {
         const summary = readReceiptSummary(receipt);
         const service = fetching.find((candidate) => candidate.iss === summary.issuer);
-        if (service && summary.kid && !knownKids(service.jwks.keys).has(summary.kid)) missing.add(service.iss);
+        if (service && summary.kid && !serviceKeysById(service.jwks).has(summary.kid)) missing.add(service.iss);
       } catch {
         // an unreadable receipt fails in the verdict
       }

@@ -43,3 +43,4 @@ export { verifyCcfReceipt, verifyCcfReceiptForEntry, type VerifiedCcfReceipt } f
 export { verifyReceipt, type AnyVerifiedReceipt } from './any-vds.js';
 // The builder makes receipts in Microsoft's format for tests and tools; verifiers never need it.
 export { ccfReceipt, ccfReceiptProtectedHeader, encodeCcfReceipt, type CcfReceiptInput, type CcfReceiptHeaderInput } from './ccf-build.js';
+export { jwksKeyResolver, serviceKeysById } from './service-keys.js';

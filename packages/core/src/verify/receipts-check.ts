@@ -1,14 +1,12 @@
 import type { Sign1 } from '../cose/sign1.js';
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { keyIdOf } from '../cose/keys.js';
 import { isCountersignError } from '../errors.js';
-import { readReceiptSummary, verifyReceipt, type VerifiedReceipt } from '../receipts/index.js';
-import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
+import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type VerifiedReceipt } from '../receipts/index.js';
+import type { TrustPolicy } from '../trust/policy.js';
 
-/** What the receipts of one statement establish under a policy. */
 /** A receipt that verified, with the service's id for the entry whatever the vds. */
 export type CountedReceipt = Pick<VerifiedReceipt, 'issuer' | 'kid' | 'issuedAt'> & { entryId: string };
 
+/** What the receipts of one statement establish under a policy. */
 export interface ReceiptsOutcome {
   verified: CountedReceipt[];
   /** One line per receipt that did not count, and why. */
@@ -16,32 +14,6 @@ export interface ReceiptsOutcome {
   /** Receipts that break the policy (a listed service's receipt that fails, an unlisted one not ignored). */
   failed: number;
   ignored: number;
-}
-
-// Service keys are imported once per policy object, like issuer keys.
-const serviceKeys = new WeakMap<ServiceRule, Map<string, KeyObject>>();
-
-function keysOf(service: ServiceRule): Map<string, KeyObject> {
-  let keys = serviceKeys.get(service);
-  if (!keys) {
-    keys = new Map();
-    for (const jwk of service.jwks.keys) {
-      try {
-        const key = createPublicKey({ key: jwk, format: 'jwk' });
-        keys.set(keyIdOf(key), key);
-        if (typeof jwk.kid === 'string') keys.set(jwk.kid, key);
-      } catch {
-        // A key the policy cannot load never verifies anything; the receipt then reports an unknown kid.
-      }
-    }
-    serviceKeys.set(service, keys);
-  }
-  return keys;
-}
-
-function kidText(kid: Uint8Array): string[] {
-  const bytes = Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength);
-  return [bytes.toString('utf8'), bytes.toString('hex')];
 }
 
 /**
@@ -72,9 +44,7 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
       return;
     }
     try {
-      const keys = keysOf(service);
-      const resolveKey = (kid: Uint8Array): KeyObject | undefined => kidText(kid).map((text) => keys.get(text)).find(Boolean);
-      const verified = verifyReceipt(receipt, statement, resolveKey);
+      const verified = verifyReceipt(receipt, statement, jwksKeyResolver(service.jwks));
       const entryId = verified.vds === 1 ? String(verified.leafIndex) : (verified.entryId ?? verified.signatureTransaction ?? '');
       outcome.verified.push({ issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId });
     } catch (error) {
