@@ -9,6 +9,7 @@ import {
   verifyStatement,
   type ArtifactDigest,
   type HashAlgorithm,
+  type SignedStatement,
   type TrustPolicy,
   type Verdict,
 } from '@countersign/core';
@@ -30,7 +31,7 @@ export interface VerifyOneResult {
   verdict: Verdict;
 }
 
-async function artifactDigest(pair: VerifyPair, statement: Uint8Array): Promise<ArtifactDigest> {
+async function artifactDigest(pair: VerifyPair, statement: SignedStatement | undefined): Promise<ArtifactDigest> {
   if ('digest' in pair.artifact) {
     try {
       return parseDigest(pair.artifact.digest);
@@ -39,12 +40,8 @@ async function artifactDigest(pair: VerifyPair, statement: Uint8Array): Promise<
       throw error;
     }
   }
-  let algorithm = SHA256;
-  try {
-    algorithm = artifactHashAlgorithm(parseSignedStatement(statement).payload);
-  } catch {
-    // The verdict reports why the statement is unreadable; the digest just has to exist.
-  }
+  // An unreadable statement still gets a digest: the verdict reports why the statement failed.
+  const algorithm = statement ? artifactHashAlgorithm(statement.payload) : SHA256;
   return { algorithm, digest: await digestArtifact(pair.artifact.file, algorithm) };
 }
 
@@ -64,8 +61,14 @@ async function digestArtifact(path: string, algorithm: HashAlgorithm): Promise<U
 /** Reads, digests and verifies one pair; the same code runs in worker threads for large batches. */
 export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult> {
   const statement = readInputSync(pair.statementPath, 'statement', 16 * 1024 * 1024);
-  const artifact = await artifactDigest(pair, statement);
-  const verdict = verifyStatement({ statement, artifact, policy, allowUnlogged, now });
+  let parsed: SignedStatement | undefined;
+  try {
+    parsed = parseSignedStatement(statement);
+  } catch (error) {
+    if (!isCountersignError(error)) throw error;
+  }
+  const artifact = await artifactDigest(pair, parsed);
+  const verdict = verifyStatement({ statement, parsed, artifact, policy, allowUnlogged, now });
   return {
     artifact: 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest,
     statementPath: pair.statementPath,

@@ -24,6 +24,8 @@ export interface VerifyStatementInput {
   allowUnlogged?: boolean;
   /** The time keys and certificates are judged at when no receipt gives a registration time. */
   now?: Date;
+  /** `statement` already parsed (callers that needed its hash algorithm first); parsed here otherwise. */
+  parsed?: SignedStatement;
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -104,7 +106,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   const verdict = new VerdictBuilder();
   let statement: SignedStatement;
   try {
-    statement = parseSignedStatement(input.statement);
+    statement = input.parsed ?? parseSignedStatement(input.statement);
   } catch (error) {
     if (!isCountersignError(error)) throw error;
     return verdict.fail('statement-format', error.message).build();
