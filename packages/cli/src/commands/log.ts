@@ -22,12 +22,15 @@ and retrying overload and dropped connections a bounded number of times. Each st
 rewritten as a transparent statement (receipt in header 394), or written to DIR.
 Statements that Microsoft's registration policy would refuse are refused here first, with the same
 reason, unless --no-local-check is given (for services with other policies).
-The bearer token in COUNTERSIGN_TOKEN, if set, is sent to services that need one.
+The bearer token in COUNTERSIGN_TOKEN, if set, is sent only to the origin of --service (never
+to another host a Location or redirect names), and only over https or to a loopback address; a
+token with a plain-http service elsewhere is refused (exit 2). Two statements whose outputs would
+land on one file are refused before anything is registered (exit 2); one named twice is logged once.
 Exit codes: 0 all logged, 1 a registration was refused or failed, 2 wrong usage or unreadable input.`,
   options: { service: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, 'no-local-check': { type: 'boolean' }, ...JSON_OPTION },
   positionals: { min: 1, max: Infinity, name: 'STATEMENT.cose' },
   async run(args, context) {
-    const token = process.env.COUNTERSIGN_TOKEN || undefined;
+    const token = process.env.COUNTERSIGN_TOKEN?.trim() || undefined;
     if (token) context.host.setSecret(token);
     const service = new ScrapiClient({ url: requiredOption(this, args, 'service'), timeoutMs: timeoutMs(this, stringOption(args, 'timeout'), 120), token });
     const results = await logStatements({ statements: args.positionals, service, outDir: stringOption(args, 'out'), localCheck: args.values['no-local-check'] !== true }, context.host);

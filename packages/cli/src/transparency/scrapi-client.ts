@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decode, TransparencyError, type CborMap, type Registration, type ServiceKeys, type TransparencyService } from '@countersign/core';
+import { CliError } from '../errors.js';
+import { bearerScope, type BearerScope } from './bearer-scope.js';
 import { problemText } from './problem-details.js';
 
 export interface ScrapiClientOptions {
@@ -13,7 +15,10 @@ export interface ScrapiClientOptions {
   pollIntervalMs?: number;
   /** Longest single wait, whatever Retry-After asks for. */
   maxWaitMs?: number;
-  /** Bearer token for services that require authentication; never logged. */
+  /**
+   * Bearer token for services that require authentication. Sent only to the origin of `url`, and
+   * only when that origin is https or loopback; never logged, never quoted in an error.
+   */
   token?: string;
 }
 
@@ -35,8 +40,9 @@ export class ScrapiClient implements TransparencyService {
   private readonly maxRetries: number;
   private readonly pollIntervalMs: number;
   private readonly maxWaitMs: number;
+  private readonly bearer: BearerScope | undefined;
 
-  constructor(private readonly options: ScrapiClientOptions) {
+  constructor(options: ScrapiClientOptions) {
     try {
       this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     } catch {
@@ -45,7 +51,10 @@ export class ScrapiClient implements TransparencyService {
     if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') {
       throw new TransparencyError('TS_PROTOCOL', `service URL must be http or https, not ${this.base.protocol}`);
     }
+    // Credentials in a URL would be quoted in every message that names the service.
+    if (this.base.username || this.base.password) throw new CliError('USAGE', 'service URL must not carry a user name or password; give a bearer token in COUNTERSIGN_TOKEN');
     this.name = this.base.href.replace(/\/$/, '');
+    this.bearer = options.token === undefined ? undefined : bearerScope(options.token, this.base);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetries = options.maxRetries ?? 5;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -186,7 +195,10 @@ export class ScrapiClient implements TransparencyService {
   private async fetchOnce(method: string, url: URL, timeoutMs: number, body?: Uint8Array): Promise<Answer> {
     const headers: Record<string, string> = { accept: 'application/scitt-receipt+cose, application/cbor, application/cose, application/json' };
     if (body) headers['content-type'] = 'application/cose';
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const authorization = this.bearer?.authorizationFor(url);
+    if (authorization) headers.authorization = authorization;
+    // redirect: 'manual' because fetch would carry the Authorization header along a redirect; the
+    // client follows the redirects SCRAPI uses itself, deciding for each hop whether the token goes.
     const response = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()), url: url.href };
   }
