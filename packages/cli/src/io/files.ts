@@ -1,5 +1,6 @@
 import { constants, readFileSync, statSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -59,26 +60,52 @@ export interface WriteOptions {
   exclusive?: boolean;
 }
 
-/** Writes a file atomically (temporary file, fsync, rename) so a reader never sees half of it. */
+/**
+ * Writes a file atomically so a reader never sees half of it: the bytes go to a temporary file of
+ * this write's own (pid and random suffix, created exclusively, so concurrent writers in one process
+ * or many never share one), are fsync'd, and the temporary file is renamed over the path, or, for an
+ * exclusive write, hard-linked to it (which fails when the path exists, with no window in between).
+ * The temporary file is removed whatever happens.
+ */
 export async function writeOutput(path: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+  let temporary: string | undefined;
   try {
     await mkdir(dirname(path), { recursive: true });
-    if (options.exclusive) {
-      await writeFile(path, data, { mode: options.mode ?? 0o644, flag: 'wx' });
-      return;
-    }
-    const temporary = `${path}.${process.pid}.tmp`;
-    const handle = await open(temporary, 'w', options.mode ?? 0o644);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
+    temporary = await writeTemporary(path, data, options.mode ?? 0o644);
+    if (options.exclusive) await linkExclusive(temporary, path, data, options.mode ?? 0o644);
+    else await rename(temporary, path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new CliError('OUTPUT_FAILED', `${path} already exists (pass --force to replace it)`);
     throw new CliError('OUTPUT_FAILED', `cannot write ${path}${code ? ` (${code})` : ''}`);
+  } finally {
+    // After a rename there is nothing left to remove; after a link or a failure there is.
+    if (temporary) await rm(temporary, { force: true }).catch(() => undefined);
+  }
+}
+
+async function writeTemporary(path: string, data: Uint8Array | string, mode: number): Promise<string> {
+  const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  return temporary;
+}
+
+/** Hard links are not on every file system; where they are not, an exclusive create is the next best (not atomic). */
+async function linkExclusive(temporary: string, path: string, data: Uint8Array | string, mode: number): Promise<void> {
+  try {
+    await link(temporary, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    await writeFile(path, data, { mode, flag: 'wx' });
   }
 }
