@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,4 +38,23 @@ export function expectOneLineError(run: CliRun, status: number, pattern: RegExp)
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
   expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+/**
+ * The same, without blocking this process: a test that serves HTTP to the CLI from its own event
+ * loop needs it, and so does one that sets environment variables (COUNTERSIGN_TOKEN, COUNTERSIGN_DEBUG).
+ */
+export function countersignAsync(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI_BIN, ...args],
+      { cwd: options.cwd, encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, env: { ...process.env, NODE_OPTIONS: '', ...options.env } },
+      (error, stdout, stderr) => {
+        const status = typeof error?.code === 'number' ? error.code : error ? undefined : 0;
+        if (status === undefined) reject(error);
+        else resolve({ status, stdout, stderr });
+      },
+    );
+  });
 }

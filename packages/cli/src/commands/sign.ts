@@ -12,7 +12,9 @@ export const signCommand: Command = {
                        [--content-type TYPE] [--location URL] [--out DIR] [--json]
 
 Hashes each file (streamed, on all cores) and signs a SCITT signed statement over the digest (COSE
-hash envelope, CWT claims iss/sub/iat), written as FILE.cose beside the file or in DIR.
+hash envelope, CWT claims iss/sub/iat), written as FILE.cose beside the file or in DIR. Files whose
+statements would land on one path (a/x and b/x with --out), or on another FILE, are refused before
+anything is signed (exit 2); a file named twice is signed once.
   --key            private key, PEM or JWK
   --alg            signature algorithm (default: the one the key's type implies; ES256 for P-256)
   --x5chain        certificates for the protected header, leaf first; the leaf must be the key's

@@ -3,6 +3,7 @@ import { embedReceipts, isCountersignError, type TransparencyService } from '@co
 import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES } from '@countersign/ledger';
 import type { Host } from '../host.js';
 import { readInput, writeOutput } from '../io/files.js';
+import { planOutputs } from '../io/output-plan.js';
 
 export interface LogStepInput {
   statements: string[];
@@ -23,20 +24,26 @@ export type LoggedStatement =
   | { statement: string; ok: true; entryId: string; output: string }
   | { statement: string; ok: false; reason: string; code: string };
 
+/** Where the transparent statement of `path` goes: over the statement itself, or in `outDir` under the same name. */
+export function transparentStatementPathOf(path: string, outDir?: string): string {
+  return outDir ? join(outDir, basename(path)) : path;
+}
+
 /** Registers each statement, follows the service to its receipt and writes the transparent statement (receipt in 394). */
 export async function logStatements(input: LogStepInput, host: Host): Promise<LoggedStatement[]> {
-  // Read everything first: an unreadable file is the caller's mistake and must stop the step before anything is registered.
-  const statements = await Promise.all(input.statements.map(async (path) => ({ path, bytes: await readInput(path, 'statement', 16 * 1024 * 1024) })));
+  // Outputs that would replace one another, and unreadable files, are the caller's mistake: both stop the step before anything is registered.
+  const plan = await planOutputs(input.statements, (path) => transparentStatementPathOf(path, input.outDir), { input: 'statement', output: 'transparent statement' });
+  for (const { input: path, sameAs } of plan.repeated) host.warn(`${path} is named more than once (as ${sameAs}); registering it once`);
+  const statements = await Promise.all(plan.planned.map(async ({ input: path, output }) => ({ path, output, bytes: await readInput(path, 'statement', 16 * 1024 * 1024) })));
   const results: LoggedStatement[] = new Array(statements.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < statements.length) {
       const position = next++;
-      const { path, bytes } = statements[position] as { path: string; bytes: Uint8Array };
+      const { path, output, bytes } = statements[position] as { path: string; output: string; bytes: Uint8Array };
       try {
         if (input.localCheck !== false) admitStatement(bytes, { maxStatementBytes: DEFAULT_MAX_STATEMENT_BYTES });
         const { entryId, receipt } = await input.service.register(bytes);
-        const output = input.outDir ? join(input.outDir, basename(path)) : path;
         await writeOutput(output, embedReceipts(bytes, [receipt]));
         host.info(`logged ${path} as entry ${entryId} in ${input.service.name}`);
         results[position] = { statement: path, ok: true, entryId, output };

@@ -12,6 +12,7 @@ import type { Host } from '../host.js';
 import { guessContentType } from '../io/content-type.js';
 import { digestFiles } from '../io/digest-files.js';
 import { writeOutput } from '../io/files.js';
+import { planOutputs } from '../io/output-plan.js';
 
 export interface SignStepInput {
   files: string[];
@@ -55,12 +56,23 @@ async function checkChainMatchesSigner(signer: Signer, x5chain: Uint8Array[]): P
   }
 }
 
-/** Digests each file, wraps the digest in a signed statement and writes FILE.cose. */
+/** Where the statement of `file` goes: FILE.cose beside it, or in `outDir`. */
+export function statementPathOf(file: string, outDir?: string): string {
+  return join(outDir ?? dirname(file), `${basename(file)}.cose`);
+}
+
+/**
+ * Digests each file, wraps the digest in a signed statement and writes FILE.cose. A file named twice
+ * is signed once; files whose statements would land on one path, or on another input, are refused
+ * before anything is read or written.
+ */
 export async function signArtifacts(input: SignStepInput, host: Host): Promise<SignedArtifact[]> {
+  const plan = await planOutputs(input.files, (file) => statementPathOf(file, input.outDir), { input: 'file', output: 'statement' });
+  for (const { input: file, sameAs } of plan.repeated) host.warn(`${file} is named more than once (as ${sameAs}); signing it once`);
   if (input.x5chain?.length) await checkChainMatchesSigner(input.signer, input.x5chain);
   const issuer = input.issuer ?? defaultIssuer(input.signer, input.x5chain);
   const issuedAt = Math.floor((input.now ?? new Date()).getTime() / 1000);
-  const digests = await digestFiles(input.files, input.hashAlgorithm);
+  const digests = await digestFiles(plan.planned.map((item) => item.input), input.hashAlgorithm);
   const signed: SignedArtifact[] = [];
   for (const { path, digest, size } of digests) {
     const subject = input.subject ?? basename(path);
@@ -77,7 +89,7 @@ export async function signArtifacts(input: SignStepInput, host: Host): Promise<S
       },
       input.signer,
     );
-    const statementPath = join(input.outDir ?? dirname(path), `${basename(path)}.cose`);
+    const statementPath = statementPathOf(path, input.outDir);
     await writeOutput(statementPath, statement);
     const hex = Buffer.from(digest).toString('hex');
     host.info(`signed ${path} (${input.hashAlgorithm.name}:${hex}) -> ${statementPath}`);
