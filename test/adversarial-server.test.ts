@@ -26,7 +26,7 @@ const get = (path: string, headers = ''): string => `GET ${path} HTTP/1.1\r\nHos
 
 let server: RunningServer;
 /** What the ledger acknowledged before any attack: it must be served unchanged after every one. */
-const acknowledged = { treeHead: Buffer.alloc(0), receipts: new Map<string, Buffer>() };
+const acknowledged: { treeHead: Buffer; receipts: Map<string, Buffer> } = { treeHead: Buffer.alloc(0), receipts: new Map() };
 
 async function fetchBytes(path: string): Promise<{ status: number; bytes: Buffer }> {
   const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(BOUND_MS) });
