@@ -1,6 +1,18 @@
 import { join } from 'node:path';
-import { createLedgerServer, DEFAULT_MAX_STATEMENT_BYTES, TransparencyLedger, type RegistrationStyle } from '@countersign/ledger';
-import { stringOption, usage } from '../args.js';
+import type { AddressInfo } from 'node:net';
+import {
+  createLedgerServer,
+  DEFAULT_MAX_STATEMENT_BYTES,
+  DEFAULT_SERVER_LIMITS,
+  listeningUrl,
+  parsePublicUrl,
+  resolveServerLimits,
+  ServerConfigError,
+  TransparencyLedger,
+  type RegistrationStyle,
+  type ServerLimits,
+} from '@countersign/ledger';
+import { stringOption, usage, type ParsedArgs } from '../args.js';
 import { readPolicyFile } from '../io/policy-file.js';
 import { defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt } from '../io/service-key.js';
 import { localSignerFromFile } from '../io/signer-from-file.js';
@@ -15,12 +27,54 @@ function port(command: Command, text: string): number {
   return value;
 }
 
+const MAX_TIMEOUT_SECONDS = 86_400;
+const SECONDS = /^[0-9]+(\.[0-9]{1,3})?$/;
+
+/** A timeout flag in seconds (decimals to the millisecond), as milliseconds. */
+function timeoutMs(command: Command, args: ParsedArgs, name: string): number | undefined {
+  const text = stringOption(args, name);
+  if (text === undefined) return undefined;
+  const ms = SECONDS.test(text) ? Math.round(Number(text) * 1000) : NaN;
+  if (!(ms >= 1 && ms <= MAX_TIMEOUT_SECONDS * 1000)) throw usage(command, `--${name} must be a number of seconds from 0.001 to ${MAX_TIMEOUT_SECONDS}`);
+  return ms;
+}
+
+function count(command: Command, args: ParsedArgs, name: string): number | undefined {
+  const text = stringOption(args, name);
+  if (text === undefined) return undefined;
+  const value = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1)) throw usage(command, `--${name} must be a positive integer`);
+  return value;
+}
+
+/** The server's limits and public URL from the flags, checked before the ledger is opened. */
+function serverSettings(command: Command, args: ParsedArgs, maxStatementBytes: number): { limits: ServerLimits; publicUrl: string | undefined } {
+  const given: Partial<ServerLimits> = {
+    headersTimeoutMs: timeoutMs(command, args, 'headers-timeout'),
+    requestTimeoutMs: timeoutMs(command, args, 'request-timeout'),
+    keepAliveTimeoutMs: timeoutMs(command, args, 'keep-alive-timeout'),
+    bodyTimeoutMs: timeoutMs(command, args, 'body-timeout'),
+    maxConnections: count(command, args, 'max-connections'),
+    maxPendingBodyBytes: count(command, args, 'max-pending-bytes'),
+  };
+  const publicUrlText = stringOption(args, 'public-url');
+  try {
+    return { limits: resolveServerLimits(given, maxStatementBytes), publicUrl: publicUrlText === undefined ? undefined : parsePublicUrl(publicUrlText) };
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw usage(command, error.message);
+    throw error;
+  }
+}
+
+const seconds = (ms: number): string => String(ms / 1000);
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the embedded transparency service (SCRAPI over HTTP)',
   help: `Usage: countersign serve [--data DIR] [--host 127.0.0.1] [--port 8000] [--key KEY.pem] [--issuer NAME]
                         [--policy trust.json] [--registration sync|redirect|operation]
-                        [--max-statement-bytes N]
+                        [--max-statement-bytes N] [--public-url URL] [--headers-timeout S] [--request-timeout S]
+                        [--keep-alive-timeout S] [--body-timeout S] [--max-connections N] [--max-pending-bytes N]
 
 Serves a durable append-only ledger over HTTP with the SCRAPI endpoints Microsoft's service serves:
   GET  /.well-known/transparency-configuration   GET /jwks   GET /.well-known/scitt-keys
@@ -34,6 +88,17 @@ consistency receipt). Registrations are written in fsync'd batches and acknowled
   --policy         only the policy's issuers may register; without it, a statement must verify
                    with its own x5chain (and resolve its did:x509 issuer)
   --registration   how POST /entries answers: sync (201), redirect (303) or operation (202)
+  --public-url     the base URL the configuration advertises for jwks_uri and registration_endpoint
+                   (default: the address on "listening on"); the request's Host header is never used
+Limits (a client past one is answered with problem details and its connection closed):
+  --headers-timeout     seconds for a request's headers to arrive (default ${seconds(DEFAULT_SERVER_LIMITS.headersTimeoutMs)}; 408)
+  --request-timeout     seconds for a whole request, body included, to arrive (default ${seconds(DEFAULT_SERVER_LIMITS.requestTimeoutMs)}; 408)
+  --keep-alive-timeout  seconds an idle connection is kept open (default ${seconds(DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs)})
+  --body-timeout        seconds an upload may send nothing before it is dropped (default ${seconds(DEFAULT_SERVER_LIMITS.bodyTimeoutMs)}; 408)
+  --max-connections     open connections; more are closed as soon as accepted (default ${DEFAULT_SERVER_LIMITS.maxConnections})
+  --max-pending-bytes   bytes all unfinished uploads may hold together, at least --max-statement-bytes
+                        (default ${DEFAULT_SERVER_LIMITS.maxPendingBodyBytes}; past it: 503 with Retry-After)
+  --max-statement-bytes the largest statement taken (default ${DEFAULT_MAX_STATEMENT_BYTES}; 413)
 The first line on standard output is "listening on <URL>". --port 0 picks a free port.`,
   options: {
     data: { type: 'string' },
@@ -44,6 +109,13 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
     policy: { type: 'string' },
     registration: { type: 'string' },
     'max-statement-bytes': { type: 'string' },
+    'public-url': { type: 'string' },
+    'headers-timeout': { type: 'string' },
+    'request-timeout': { type: 'string' },
+    'keep-alive-timeout': { type: 'string' },
+    'body-timeout': { type: 'string' },
+    'max-connections': { type: 'string' },
+    'max-pending-bytes': { type: 'string' },
   },
   positionals: { min: 0, max: 0, name: '' },
   async run(args, context) {
@@ -52,6 +124,9 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
     if (!STYLES.includes(registration)) throw usage(this, `--registration must be one of ${STYLES.join(', ')}`);
     const maxStatementBytes = Number(stringOption(args, 'max-statement-bytes') ?? DEFAULT_MAX_STATEMENT_BYTES);
     if (!Number.isInteger(maxStatementBytes) || maxStatementBytes < 1) throw usage(this, '--max-statement-bytes must be a positive integer');
+    const { limits, publicUrl } = serverSettings(this, args, maxStatementBytes);
+    const host = stringOption(args, 'host') ?? '127.0.0.1';
+    const listenPort = port(this, stringOption(args, 'port') ?? '8000');
     const keyPath = stringOption(args, 'key');
     const serviceKey = keyPath ? await localSignerFromFile(keyPath) : (await serviceKeyAt(defaultServiceKeyPath(dir))).signer;
     const policyPath = stringOption(args, 'policy');
@@ -66,10 +141,10 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
       ledger,
       registration,
       maxBodyBytes: maxStatementBytes,
+      limits,
+      publicUrl,
       onInternalError: (error) => context.host.warn(`internal error: ${error instanceof Error ? error.message : String(error)}`),
     });
-    const host = stringOption(args, 'host') ?? '127.0.0.1';
-    const listenPort = port(this, stringOption(args, 'port') ?? '8000');
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -81,10 +156,9 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
       const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges' : `cannot be used (${code ?? 'unknown error'})`;
       throw new CliError('USAGE', `${host}:${listenPort} ${reason}`);
     }
-    const address = server.address();
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    context.print(`listening on http://${shownHost}:${typeof address === 'object' && address ? address.port : ''}`);
-    context.host.info(`ledger ${dir}: ${ledger.treeSize} entries; receipts signed by ${(await ledger.serviceKeys()).issuer}; registration style ${registration}`);
+    const url = listeningUrl(server.address() as AddressInfo);
+    context.print(`listening on ${url}`);
+    context.host.info(`ledger ${dir}: ${ledger.treeSize} entries; receipts signed by ${(await ledger.serviceKeys()).issuer}; registration style ${registration}; public URL ${publicUrl ?? url}`);
     return new Promise<number>((resolve) => {
       const stop = (): void => {
         server.close();

@@ -14,8 +14,10 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -31,7 +33,11 @@ export function sendCbor(response: ServerResponse, status: number, value: Encoda
 }
 
 /** RFC 9290 concise problem details: {-1: title, -2: detail}. */
-export function problemBody(status: number, detail: string, title = TITLES[status] ?? 'Error'): Uint8Array {
+export function titleOf(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
+export function problemBody(status: number, detail: string, title = titleOf(status)): Uint8Array {
   return encode(new Map<number, string>([[-1, title], [-2, detail]]));
 }
 
