@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, decodeSign1, HeaderLabel, readReceiptSummary, receiptsOf } from '@countersign/core';
+import { coseKeySetToJwks, decode, decodeSign1, HeaderLabel, readReceiptSummary, receiptsOf } from '@countersign/core';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
 import { startServer, type RunningServer } from './serve-harness.js';
 
@@ -308,6 +308,31 @@ describe('service keys in the trust policy', () => {
       expect(pinnedKeys).toHaveLength(1);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('service keys of every kind countersign serve signs with', () => {
+  it.each(['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256'])('%s: /.well-known/scitt-keys serves the key, and receipts verify with the set pinned', async (alg) => {
+    const key = join(dir, `service-${alg}.pem`);
+    expect(countersign(['keygen', '--out', key, '--alg', alg]).status).toBe(0);
+    const server = await startServer(['--data', join(dir, `ledger-key-${alg}`), '--key', key, '--issuer', `keys-${alg}.example`]);
+    try {
+      const response = await fetch(`${server.url}/.well-known/scitt-keys`);
+      expect(response.status).toBe(200);
+      const keySet = new Uint8Array(await response.arrayBuffer());
+      const spki = (publicKey: ReturnType<typeof createPublicKey>): Buffer => publicKey.export({ type: 'spki', format: 'der' });
+      expect(spki(createPublicKey({ key: coseKeySetToJwks(keySet).keys[0]!, format: 'jwk' }))).toEqual(spki(createPublicKey(readFileSync(key))));
+      const { artifact, statement } = signedArtifact();
+      const keysFile = join(dir, `service-${alg}-keys.cbor`);
+      writeFileSync(keysFile, keySet);
+      const policy = join(dir, `keys-${alg}-trust.json`);
+      writeFileSync(policy, readFileSync(signer.policy));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--iss', `keys-${alg}.example`, '--jwks', keysFile]).status).toBe(0);
+      expect(countersign(['log', statement, '--service', server.url]).status).toBe(0);
+      expect(countersign(['verify', artifact, '--statement', statement, '--trust', policy]).status).toBe(0);
+    } finally {
+      await server.stop();
     }
   });
 });

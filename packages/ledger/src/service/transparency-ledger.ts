@@ -3,10 +3,11 @@ import {
   consistencyProof,
   consistencyReceipt,
   embedReceipts,
-  encode,
+  encodeCoseKeySet,
   inclusionProof,
   inclusionReceipt,
   keyIdOf,
+  publicCoseKeyOf,
   publicJwkOf,
   rootAt,
   signTreeHead,
@@ -40,8 +41,6 @@ export interface TransparencyLedgerOptions {
 }
 
 const ENTRY_ID = /^(0|[1-9]\d{0,15})$/;
-const COSE_KEY = Object.freeze({ kty: 1, kid: 2, alg: 3, crv: -1, x: -2, y: -3, ec2: 2 });
-const COSE_CURVES: Record<string, number> = { 'P-256': 1, 'P-384': 2, 'P-521': 3 };
 
 /**
  * The embedded transparency service: admits statements under the registration policy, appends them
@@ -183,19 +182,10 @@ export class TransparencyLedger implements TransparencyService {
     return { issuer: this.options.issuer, jwks: { keys: [{ ...publicJwkOf(key), kid: keyIdOf(key), alg: this.options.serviceKey.algorithm.name, use: 'sig' }] } };
   }
 
-  /** The service keys as a COSE_KeySet (/.well-known/scitt-keys). */
+  /** The service keys as a COSE_KeySet (/.well-known/scitt-keys): EC2, OKP or RSA, as the key is. */
   coseKeySet(): Uint8Array {
     const key = this.verificationKey();
-    const jwk = publicJwkOf(key);
-    const coseKey = new Map<number, number | Uint8Array>([
-      [COSE_KEY.kty, COSE_KEY.ec2],
-      [COSE_KEY.kid, new TextEncoder().encode(keyIdOf(key))],
-      [COSE_KEY.alg, this.options.serviceKey.algorithm.id],
-      [COSE_KEY.crv, COSE_CURVES[jwk.crv as string] ?? 0],
-      [COSE_KEY.x, Buffer.from(jwk.x as string, 'base64url')],
-      [COSE_KEY.y, Buffer.from(jwk.y as string, 'base64url')],
-    ]);
-    return encode([coseKey]);
+    return encodeCoseKeySet([publicCoseKeyOf(key, { kid: keyIdOf(key), alg: this.options.serviceKey.algorithm.id })]);
   }
 
   close(): Promise<void> {
