@@ -4,13 +4,15 @@ export type RegistrationErrorCode =
   | 'REGISTRATION_TOO_LARGE' // over the service's statement size limit
   | 'REGISTRATION_MALFORMED' // not a tagged COSE_Sign1 signed statement the service accepts
   | 'REGISTRATION_UNTRUSTED' // the issuer is not allowed, or no key can be found for it
-  | 'REGISTRATION_BAD_SIGNATURE'; // the issuer's signature does not verify
+  | 'REGISTRATION_BAD_SIGNATURE' // the issuer's signature does not verify
+  | 'REGISTRATION_UNPROTECTED_HEADER'; // the unprotected header holds something other than well-formed receipts
 
 const STATUS: Record<RegistrationErrorCode, number> = {
   REGISTRATION_TOO_LARGE: 413,
   REGISTRATION_MALFORMED: 400,
   REGISTRATION_UNTRUSTED: 403,
   REGISTRATION_BAD_SIGNATURE: 400,
+  REGISTRATION_UNPROTECTED_HEADER: 400,
 };
 
 /** Why a statement was refused; the HTTP layer answers it as concise problem details. */

@@ -10,6 +10,7 @@ import {
   type TrustPolicy,
 } from '@countersign/core';
 import { RegistrationError } from './registration-error.js';
+import { admitUnprotectedHeader } from './unprotected-admission.js';
 
 export const DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024;
 
@@ -50,6 +51,7 @@ function registrationKey(statement: SignedStatement, policy: RegistrationPolicy,
  * Applies the registration policy Microsoft's service applies, so that what the embedded ledger
  * accepts, Microsoft's would too: a tagged COSE_Sign1 within the size limit, CWT iss and sub, a
  * payload that is neither nil nor empty, only understood crit labels, and a signature that verifies.
+ * Stricter than Microsoft's in one respect: only receipts may be unprotected (see admitUnprotectedHeader).
  */
 export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, now = new Date()): SignedStatement {
   if (bytes.length > policy.maxStatementBytes) {
@@ -62,6 +64,7 @@ export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, no
   } catch (error) {
     malformed(error);
   }
+  admitUnprotectedHeader(statement);
   const key = registrationKey(statement, policy, now);
   try {
     verifyStatementSignature(statement, key);

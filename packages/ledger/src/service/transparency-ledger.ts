@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import {
   consistencyProof,
   consistencyReceipt,
-  embedReceipts,
   encodeCoseKeySet,
   inclusionProof,
   inclusionReceipt,
@@ -11,7 +10,6 @@ import {
   publicJwkOf,
   rootAt,
   signTreeHead,
-  statementEntry,
   treeHeadMessage,
   type Registration,
   type ServiceKeys,
@@ -23,6 +21,7 @@ import { LedgerError } from '../storage/errors.js';
 import { LedgerStore } from '../storage/ledger-store.js';
 import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES, type RegistrationPolicy } from './registration-policy.js';
 import { decodeSeal, encodeSeal, type BatchSeal } from './seal.js';
+import { storedForm, withOwnReceipt } from './stored-statement.js';
 
 export interface TransparencyLedgerOptions {
   /** The ledger's directory (created on first use, locked while open). */
@@ -131,10 +130,14 @@ export class TransparencyLedger implements TransparencyService {
     return inclusionReceipt(seal, { treeSize: seal.treeSize, leafIndex: index, path: inclusionProof(index, seal.treeSize, this.store) });
   }
 
-  /** Admits, appends and waits for the durable commit; the same statement twice gets the same entry. */
+  /**
+   * Admits, appends (the signed bytes only, see storedForm) and waits for the durable commit; the
+   * same statement twice, whatever receipts it carries, gets the same entry.
+   */
   async register(statement: Uint8Array): Promise<Registration & { index: number }> {
     const admitted = admitStatement(statement, this.policy, this.now());
-    const { index, seal } = await this.store.append(statement, statementEntry(admitted.message));
+    const stored = storedForm(admitted.message);
+    const { index, seal } = await this.store.append(stored.bytes, stored.entry);
     const batch = decodeSeal(seal);
     this.remember(batch);
     return { entryId: String(index), index, receipt: this.receiptAt(index, batch) };
@@ -151,11 +154,11 @@ export class TransparencyLedger implements TransparencyService {
     return this.receiptAt(index, await this.sealCovering(index));
   }
 
-  /** The registered statement with its receipt in header 394. */
+  /** The registered statement with this ledger's receipt, and nothing else, in header 394. */
   async transparentStatement(entryId: string): Promise<Uint8Array> {
     const index = this.parseEntryId(entryId);
     const receipt = this.receiptAt(index, await this.sealCovering(index));
-    return embedReceipts(await this.store.statement(index), [receipt]);
+    return withOwnReceipt(await this.store.statement(index), receipt);
   }
 
   /** The latest signed tree head (COSE_Sign1, root attached, size signed); undefined while the log is empty. */
