@@ -18,6 +18,7 @@ import {
 } from '@countersign/core';
 import { LedgerStore } from '@countersign/ledger';
 import { encodeSeal } from '../packages/ledger/src/service/seal.js';
+import { flippedS, reencodings } from '../packages/ledger/test/reencodings.js';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
 import { startServer, type RunningServer } from './serve-harness.js';
 
@@ -446,6 +447,30 @@ describe('a first submitter cannot poison an entry', () => {
       for (const [i, item] of items.entries()) expect(await expectServedStatementVerifies(second.url, String(i), item.artifact, policy)).toEqual(served[i]);
     } finally {
       expect(await second.stop()).toBe(0);
+    }
+  });
+});
+
+describe('re-encodings of one signed statement', () => {
+  it('refuses every non-preferred envelope with 400; the (r, n - s) signature gets its own entry, which verifies', async () => {
+    const server = await startServer(['--data', join(dir, 'ledger-reencoded')]);
+    try {
+      const { artifact, statement } = signedArtifact();
+      const policy = join(dir, 'reencoded-trust.json');
+      writeFileSync(policy, readFileSync(signer.policy));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--url', server.url]).status).toBe(0);
+      const signed = new Uint8Array(readFileSync(statement));
+      for (const [, bytes] of reencodings(signed)) expect((await post(server.url, bytes)).status).toBe(400);
+      expect((await fetch(`${server.url}/entries/0`)).status).toBe(404);
+      const original = await post(server.url, signed);
+      expect(original.status).toBe(201);
+      const flipped = await post(server.url, flippedS(signed));
+      expect(flipped.status).toBe(201);
+      expect([original.headers.get('location'), flipped.headers.get('location')]).toEqual(['/entries/0', '/entries/1']);
+      expect((await post(server.url, flippedS(signed))).headers.get('location')).toBe('/entries/1');
+      await expectServedStatementVerifies(server.url, '1', artifact, policy);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -21,12 +21,14 @@ import {
   signTreeHead,
   statementEntry,
   verifyReceipt,
+  verifySign1,
   withEmptyUnprotectedHeader,
   type Encodable,
 } from '@countersign/core';
 import { LedgerStore } from '../src/storage/ledger-store.js';
 import { encodeSeal } from '../src/service/seal.js';
 import { TransparencyLedger } from '../src/service/transparency-ledger.js';
+import { flippedS, reencodings } from './reencodings.js';
 
 const root = mkdtempSync(join(tmpdir(), 'countersign-ledger-registration-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -174,6 +176,39 @@ describe('item 2: what arrives unprotected never reaches what the ledger serves'
     const reopened = await openLedger(dir);
     for (let i = 0; i < stored.length; i++) expect(await expectServedCorrectly(reopened, String(i), signed[i]!)).toEqual(firstRun[i]);
     await reopened.close();
+  });
+});
+
+describe('item 11: re-encodings of one signed statement', () => {
+  it('refuses every non-preferred envelope, though each decodes to the same statement and its signature verifies', async () => {
+    const ledger = await openLedger(freshDir());
+    const signed = await statement();
+    const forms = reencodings(signed);
+    expect(forms).toHaveLength(6);
+    for (const [, bytes] of forms) {
+      expect(bytes).not.toEqual(signed);
+      const message = decodeSign1(bytes);
+      expect(() => verifySign1(message, createPublicKey(issuerKey))).not.toThrow();
+      expect(await refusal(ledger.register(bytes))).toEqual({ code: 'REGISTRATION_NOT_PREFERRED_ENCODING', status: 400 });
+    }
+    expect(ledger.treeSize).toBe(0);
+    expect((await ledger.register(signed)).entryId).toBe('0');
+    await ledger.close();
+  });
+
+  it('gives the (r, n - s) form of an ECDSA statement its own entry, whose receipt binds those bytes; at most two per statement', async () => {
+    const ledger = await openLedger(freshDir());
+    const signed = await statement();
+    const flipped = flippedS(signed);
+    expect(() => verifySign1(decodeSign1(flipped), createPublicKey(issuerKey))).not.toThrow();
+    const original = await ledger.register(signed);
+    const other = await ledger.register(flipped);
+    expect(other.entryId).not.toBe(original.entryId);
+    await expectServedCorrectly(ledger, other.entryId, flipped);
+    expect((await ledger.register(flipped)).entryId).toBe(other.entryId);
+    expect((await ledger.register(flippedS(flipped))).entryId).toBe(original.entryId);
+    expect(ledger.treeSize).toBe(2);
+    await ledger.close();
   });
 });
 
