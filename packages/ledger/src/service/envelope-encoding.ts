@@ -8,8 +8,8 @@ const ARRAY_OF_4 = 0x84;
  * Refuses a COSE_Sign1 whose envelope (tag, array head, and the length heads of the protected
  * header, payload and signature) is not in CBOR preferred serialization (RFC 8949 section 4.1):
  * shortest heads, definite lengths. None of those bytes is signed, so without this rule anyone
- * could re-encode a statement into any number of byte strings, each a new log entry. Every COSE
- * library writes these heads in preferred form, so honest signers lose nothing. The unprotected
+ * could re-encode a statement into any number of byte strings, each a new log entry. COSE
+ * encoders write these heads in preferred form (countersign's does), so honest signers lose nothing. The unprotected
  * header is not checked: the ledger drops it. Reads a few head bytes at known offsets, no decode.
  */
 export function assertPreferredEnvelope(message: Sign1): void {

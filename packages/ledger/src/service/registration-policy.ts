@@ -9,9 +9,7 @@ import {
   type SignedStatement,
   type TrustPolicy,
 } from '@countersign/core';
-import { assertPreferredEnvelope } from './envelope-encoding.js';
 import { RegistrationError } from './registration-error.js';
-import { admitUnprotectedHeader } from './unprotected-admission.js';
 
 export const DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024;
 
@@ -52,9 +50,6 @@ function registrationKey(statement: SignedStatement, policy: RegistrationPolicy,
  * Applies the registration policy Microsoft's service applies, so that what the embedded ledger
  * accepts, Microsoft's would too: a tagged COSE_Sign1 within the size limit, CWT iss and sub, a
  * payload that is neither nil nor empty, only understood crit labels, and a signature that verifies.
- * Stricter in two respects, both because this ledger maps a statement to one entry where
- * Microsoft's makes an entry per submission: the envelope must be in preferred serialization
- * (assertPreferredEnvelope), and only receipts may be unprotected (admitUnprotectedHeader).
  */
 export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, now = new Date()): SignedStatement {
   if (bytes.length > policy.maxStatementBytes) {
@@ -67,8 +62,6 @@ export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, no
   } catch (error) {
     malformed(error);
   }
-  assertPreferredEnvelope(statement.message);
-  admitUnprotectedHeader(statement);
   const key = registrationKey(statement, policy, now);
   try {
     verifyStatementSignature(statement, key);

@@ -19,9 +19,11 @@ import {
 } from '@countersign/core';
 import { LedgerError } from '../storage/errors.js';
 import { LedgerStore } from '../storage/ledger-store.js';
+import { assertPreferredEnvelope } from './envelope-encoding.js';
 import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES, type RegistrationPolicy } from './registration-policy.js';
 import { decodeSeal, encodeSeal, type BatchSeal } from './seal.js';
 import { storedForm, withOwnReceipt } from './stored-statement.js';
+import { admitUnprotectedHeader } from './unprotected-admission.js';
 
 export interface TransparencyLedgerOptions {
   /** The ledger's directory (created on first use, locked while open). */
@@ -136,6 +138,10 @@ export class TransparencyLedger implements TransparencyService {
    */
   async register(statement: Uint8Array): Promise<Registration & { index: number }> {
     const admitted = admitStatement(statement, this.policy, this.now());
+    // Rules of this ledger only, not of Microsoft's (which makes an entry per submission, so has no
+    // need of them): they keep what a submitter can vary without the issuer's key out of the entry.
+    assertPreferredEnvelope(admitted.message);
+    admitUnprotectedHeader(admitted);
     const stored = storedForm(admitted.message);
     const { index, seal } = await this.store.append(stored.bytes, stored.entry);
     const batch = decodeSeal(seal);
