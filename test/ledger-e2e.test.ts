@@ -1,7 +1,24 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, decodeSign1, HeaderLabel, readReceiptSummary, receiptsOf } from '@countersign/core';
+import {
+  coseKeySetToJwks,
+  decode,
+  decodeSign1,
+  encode,
+  encodeSign1,
+  HeaderLabel,
+  LocalSigner,
+  readReceiptSummary,
+  receiptsOf,
+  rootAt,
+  signTreeHead,
+  statementEntry,
+  type Encodable,
+} from '@countersign/core';
+import { LedgerStore } from '@countersign/ledger';
+import { encodeSeal } from '../packages/ledger/src/service/seal.js';
+import { flippedS, reencodings } from '../packages/ledger/test/reencodings.js';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
 import { startServer, type RunningServer } from './serve-harness.js';
 
@@ -308,6 +325,152 @@ describe('service keys in the trust policy', () => {
       expect(pinnedKeys).toHaveLength(1);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('service keys of every kind countersign serve signs with', () => {
+  it.each(['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256'])('%s: /.well-known/scitt-keys serves the key, and receipts verify with the set pinned', async (alg) => {
+    const key = join(dir, `service-${alg}.pem`);
+    expect(countersign(['keygen', '--out', key, '--alg', alg]).status).toBe(0);
+    const server = await startServer(['--data', join(dir, `ledger-key-${alg}`), '--key', key, '--issuer', `keys-${alg}.example`]);
+    try {
+      const response = await fetch(`${server.url}/.well-known/scitt-keys`);
+      expect(response.status).toBe(200);
+      const keySet = new Uint8Array(await response.arrayBuffer());
+      const spki = (publicKey: ReturnType<typeof createPublicKey>): Buffer => publicKey.export({ type: 'spki', format: 'der' });
+      expect(spki(createPublicKey({ key: coseKeySetToJwks(keySet).keys[0]!, format: 'jwk' }))).toEqual(spki(createPublicKey(readFileSync(key))));
+      const { artifact, statement } = signedArtifact();
+      const keysFile = join(dir, `service-${alg}-keys.cbor`);
+      writeFileSync(keysFile, keySet);
+      const policy = join(dir, `keys-${alg}-trust.json`);
+      writeFileSync(policy, readFileSync(signer.policy));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--iss', `keys-${alg}.example`, '--jwks', keysFile]).status).toBe(0);
+      expect(countersign(['log', statement, '--service', server.url]).status).toBe(0);
+      expect(countersign(['verify', artifact, '--statement', statement, '--trust', policy]).status).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+/** The same signed statement with another unprotected header (every other part as signed). */
+function withUnprotected(bytes: Uint8Array, entries: Array<[Encodable, Encodable]>): Uint8Array {
+  return encodeSign1({ ...decodeSign1(bytes), unprotectedHeader: new Map(entries) as never });
+}
+
+/** Well-formed as a receipt (tagged COSE_Sign1, detached payload), signed by nobody. */
+const fakeReceipt = encodeSign1({ protectedBytes: encode(new Map([[1, -7]])), unprotectedHeader: new Map(), payload: null, signature: new Uint8Array(64) });
+
+const post = (url: string, body: Uint8Array): Promise<Response> => fetch(`${url}/entries`, { method: 'POST', headers: { 'content-type': 'application/cose' }, body });
+
+/** GETs an entry's transparent statement, checks it carries exactly one receipt, and verifies it with the CLI. */
+async function expectServedStatementVerifies(url: string, entryId: string, artifact: string, policy: string): Promise<Uint8Array> {
+  const response = await fetch(`${url}/entries/${entryId}/statement`);
+  expect(response.status).toBe(200);
+  const served = new Uint8Array(await response.arrayBuffer());
+  const message = decodeSign1(served);
+  expect([...message.unprotectedHeader.keys()]).toEqual([HeaderLabel.receipts]);
+  expect(receiptsOf(message)).toHaveLength(1);
+  const file = join(dir, `served-${entryId}-${artifactCount++}.cose`);
+  writeFileSync(file, served);
+  expect(countersign(['verify', artifact, '--statement', file, '--trust', policy]).status).toBe(0);
+  return served;
+}
+
+describe('a first submitter cannot poison an entry', () => {
+  it('refuses junk in label 394 and unsigned key references; what is accepted is served with the ledger receipt only', async () => {
+    const server = await startServer(['--data', join(dir, 'ledger-poison')]);
+    try {
+      const { artifact, statement } = signedArtifact();
+      const policy = join(dir, 'poison-trust.json');
+      writeFileSync(policy, readFileSync(signer.policy));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--url', server.url]).status).toBe(0);
+      const victim = new Uint8Array(readFileSync(statement));
+      expect((await post(server.url, withUnprotected(victim, [[HeaderLabel.receipts, [Uint8Array.of(0x00)]]]))).status).toBe(400);
+      expect((await post(server.url, withUnprotected(victim, [[HeaderLabel.receipts, 'junk']]))).status).toBe(400);
+      expect((await post(server.url, withUnprotected(victim, [[HeaderLabel.kid, Uint8Array.of(1, 2, 3)]]))).status).toBe(400);
+      expect((await fetch(`${server.url}/entries/0`)).status).toBe(404);
+      // A fake receipt is well-formed: accepted, and dropped.
+      const first = await post(server.url, withUnprotected(victim, [[HeaderLabel.receipts, [fakeReceipt]]]));
+      expect(first.status).toBe(201);
+      expect(first.headers.get('location')).toBe('/entries/0');
+      const logged = countersign(['log', statement, '--service', server.url, '--json']);
+      expect(logged.status).toBe(0);
+      expect((JSON.parse(logged.stdout) as Array<{ entryId: string }>)[0]!.entryId).toBe('0');
+      const served = await expectServedStatementVerifies(server.url, '0', artifact, policy);
+      expect(receiptsOf(served)[0]).not.toEqual(fakeReceipt);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('serves a ledger whose stored statements still carry an unprotected header correctly, after restart too', async () => {
+    const data = join(dir, 'ledger-old-format');
+    const key = join(dir, 'old-format-service.pem');
+    expect(countersign(['keygen', '--out', key]).status).toBe(0);
+    const serviceKey = LocalSigner.from(readFileSync(key));
+    const items = [signedArtifact(), signedArtifact(), signedArtifact()];
+    const carried: Array<[Encodable, Encodable]>[] = [
+      [[HeaderLabel.receipts, [Uint8Array.of(0xde, 0xad)]]],
+      [[HeaderLabel.receipts, [fakeReceipt]]],
+      [[HeaderLabel.receipts, 'junk']],
+    ];
+    // What earlier versions stored: the first submission's bytes, unprotected header and all.
+    const late: { store?: LedgerStore } = {};
+    late.store = await LedgerStore.open(data, {
+      maxBatchDelayMs: 0,
+      seal: async (treeSize) => {
+        const issuedAt = Math.floor(Date.now() / 1000);
+        const head = await signTreeHead({ root: rootAt(treeSize, late.store!), issuer: 'old.example', issuedAt, signer: serviceKey, treeSize });
+        return encodeSeal({ ...head, treeSize, issuedAt });
+      },
+    });
+    for (const [i, item] of items.entries()) {
+      const bytes = withUnprotected(new Uint8Array(readFileSync(item.statement)), carried[i]!);
+      await late.store.append(bytes, statementEntry(bytes));
+    }
+    await late.store.close();
+
+    const policy = join(dir, 'old-format-trust.json');
+    writeFileSync(policy, readFileSync(signer.policy));
+    const served: Uint8Array[] = [];
+    const first = await startServer(['--data', data, '--key', key, '--issuer', 'old.example']);
+    try {
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--url', first.url]).status).toBe(0);
+      for (const [i, item] of items.entries()) served.push(await expectServedStatementVerifies(first.url, String(i), item.artifact, policy));
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    const second = await startServer(['--data', data, '--key', key, '--issuer', 'old.example']);
+    try {
+      for (const [i, item] of items.entries()) expect(await expectServedStatementVerifies(second.url, String(i), item.artifact, policy)).toEqual(served[i]);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+});
+
+describe('re-encodings of one signed statement', () => {
+  it('refuses every non-preferred envelope with 400; the (r, n - s) signature gets its own entry, which verifies', async () => {
+    const server = await startServer(['--data', join(dir, 'ledger-reencoded')]);
+    try {
+      const { artifact, statement } = signedArtifact();
+      const policy = join(dir, 'reencoded-trust.json');
+      writeFileSync(policy, readFileSync(signer.policy));
+      expect(countersign(['trust', 'add-service', '--policy', policy, '--url', server.url]).status).toBe(0);
+      const signed = new Uint8Array(readFileSync(statement));
+      for (const [, bytes] of reencodings(signed)) expect((await post(server.url, bytes)).status).toBe(400);
+      expect((await fetch(`${server.url}/entries/0`)).status).toBe(404);
+      const original = await post(server.url, signed);
+      expect(original.status).toBe(201);
+      const flipped = await post(server.url, flippedS(signed));
+      expect(flipped.status).toBe(201);
+      expect([original.headers.get('location'), flipped.headers.get('location')]).toEqual(['/entries/0', '/entries/1']);
+      expect((await post(server.url, flippedS(signed))).headers.get('location')).toBe('/entries/1');
+      await expectServedStatementVerifies(server.url, '1', artifact, policy);
+    } finally {
+      await server.stop();
     }
   });
 });

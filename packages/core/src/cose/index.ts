@@ -29,4 +29,4 @@ export {
   type SignSign1Input,
   type VerifySign1Options,
 } from './sign1.js';
-export { coseKeySetToJwks, coseKeyToJwk } from './cose-key.js';
+export { coseKeySetToJwks, coseKeyToJwk, encodeCoseKeySet, publicCoseKeyOf } from './cose-key.js';

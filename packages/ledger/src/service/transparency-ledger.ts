@@ -2,15 +2,14 @@ import type { KeyObject } from 'node:crypto';
 import {
   consistencyProof,
   consistencyReceipt,
-  embedReceipts,
-  encode,
+  encodeCoseKeySet,
   inclusionProof,
   inclusionReceipt,
   keyIdOf,
+  publicCoseKeyOf,
   publicJwkOf,
   rootAt,
   signTreeHead,
-  statementEntry,
   treeHeadMessage,
   type Registration,
   type ServiceKeys,
@@ -20,8 +19,11 @@ import {
 } from '@countersign/core';
 import { LedgerError } from '../storage/errors.js';
 import { LedgerStore } from '../storage/ledger-store.js';
+import { assertPreferredEnvelope } from './envelope-encoding.js';
 import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES, type RegistrationPolicy } from './registration-policy.js';
 import { decodeSeal, encodeSeal, type BatchSeal } from './seal.js';
+import { storedForm, withOwnReceipt } from './stored-statement.js';
+import { admitUnprotectedHeader } from './unprotected-admission.js';
 
 export interface TransparencyLedgerOptions {
   /** The ledger's directory (created on first use, locked while open). */
@@ -40,8 +42,6 @@ export interface TransparencyLedgerOptions {
 }
 
 const ENTRY_ID = /^(0|[1-9]\d{0,15})$/;
-const COSE_KEY = Object.freeze({ kty: 1, kid: 2, alg: 3, crv: -1, x: -2, y: -3, ec2: 2 });
-const COSE_CURVES: Record<string, number> = { 'P-256': 1, 'P-384': 2, 'P-521': 3 };
 
 /**
  * The embedded transparency service: admits statements under the registration policy, appends them
@@ -132,10 +132,18 @@ export class TransparencyLedger implements TransparencyService {
     return inclusionReceipt(seal, { treeSize: seal.treeSize, leafIndex: index, path: inclusionProof(index, seal.treeSize, this.store) });
   }
 
-  /** Admits, appends and waits for the durable commit; the same statement twice gets the same entry. */
+  /**
+   * Admits, appends (the signed bytes only, see storedForm) and waits for the durable commit; the
+   * same statement twice, whatever receipts it carries, gets the same entry.
+   */
   async register(statement: Uint8Array): Promise<Registration & { index: number }> {
     const admitted = admitStatement(statement, this.policy, this.now());
-    const { index, seal } = await this.store.append(statement, statementEntry(admitted.message));
+    // Rules of this ledger only, not of Microsoft's (which makes an entry per submission, so has no
+    // need of them): they keep what a submitter can vary without the issuer's key out of the entry.
+    assertPreferredEnvelope(admitted.message);
+    admitUnprotectedHeader(admitted);
+    const stored = storedForm(admitted.message);
+    const { index, seal } = await this.store.append(stored.bytes, stored.entry);
     const batch = decodeSeal(seal);
     this.remember(batch);
     return { entryId: String(index), index, receipt: this.receiptAt(index, batch) };
@@ -152,11 +160,11 @@ export class TransparencyLedger implements TransparencyService {
     return this.receiptAt(index, await this.sealCovering(index));
   }
 
-  /** The registered statement with its receipt in header 394. */
+  /** The registered statement with this ledger's receipt, and nothing else, in header 394. */
   async transparentStatement(entryId: string): Promise<Uint8Array> {
     const index = this.parseEntryId(entryId);
     const receipt = this.receiptAt(index, await this.sealCovering(index));
-    return embedReceipts(await this.store.statement(index), [receipt]);
+    return withOwnReceipt(await this.store.statement(index), receipt);
   }
 
   /** The latest signed tree head (COSE_Sign1, root attached, size signed); undefined while the log is empty. */
@@ -183,19 +191,10 @@ export class TransparencyLedger implements TransparencyService {
     return { issuer: this.options.issuer, jwks: { keys: [{ ...publicJwkOf(key), kid: keyIdOf(key), alg: this.options.serviceKey.algorithm.name, use: 'sig' }] } };
   }
 
-  /** The service keys as a COSE_KeySet (/.well-known/scitt-keys). */
+  /** The service keys as a COSE_KeySet (/.well-known/scitt-keys): EC2, OKP or RSA, as the key is. */
   coseKeySet(): Uint8Array {
     const key = this.verificationKey();
-    const jwk = publicJwkOf(key);
-    const coseKey = new Map<number, number | Uint8Array>([
-      [COSE_KEY.kty, COSE_KEY.ec2],
-      [COSE_KEY.kid, new TextEncoder().encode(keyIdOf(key))],
-      [COSE_KEY.alg, this.options.serviceKey.algorithm.id],
-      [COSE_KEY.crv, COSE_CURVES[jwk.crv as string] ?? 0],
-      [COSE_KEY.x, Buffer.from(jwk.x as string, 'base64url')],
-      [COSE_KEY.y, Buffer.from(jwk.y as string, 'base64url')],
-    ]);
-    return encode([coseKey]);
+    return encodeCoseKeySet([publicCoseKeyOf(key, { kid: keyIdOf(key), alg: this.options.serviceKey.algorithm.id })]);
   }
 
   close(): Promise<void> {
