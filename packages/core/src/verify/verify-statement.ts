@@ -4,6 +4,7 @@ import { isCountersignError } from '../errors.js';
 import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
 import { statementEntry } from '../receipts/entry.js';
 import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
+import { checkStatementValidAt, formatNumericDate } from '../statement/validity-period.js';
 import { subjectMatches } from '../trust/subject-pattern.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { issuerKey } from './issuer-key.js';
@@ -66,6 +67,23 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
     const problems = outcome.problems.length ? `; ${outcome.problems.join('; ')}` : '';
     const ignored = outcome.ignored > 0 ? `; ${outcome.ignored} from unlisted services ignored` : '';
     verdict.fail('receipts', `${counted} of ${minimum} required service(s) verified${found}${repeats}${problems}${ignored}`);
+  }
+}
+
+/** The statement's CWT nbf and exp, judged at the same time as its key. */
+function checkValidityPeriod(verdict: VerdictBuilder, statement: SignedStatement, at: Date, when: string): void {
+  const { nbf, exp } = statement.claims;
+  if (nbf === undefined && exp === undefined) {
+    verdict.pass('statement-validity', 'no CWT nbf or exp: valid at any time');
+    return;
+  }
+  try {
+    checkStatementValidAt(statement.claims, at);
+    const window = `${nbf === undefined ? '' : `from ${formatNumericDate(nbf)} `}${exp === undefined ? '' : `until ${formatNumericDate(exp)} `}`;
+    verdict.pass('statement-validity', `valid ${window}at ${at.toISOString()} (${when})`);
+  } catch (error) {
+    if (!isCountersignError(error)) throw error;
+    verdict.fail('statement-validity', `${error.message} (${when})`);
   }
 }
 
@@ -138,6 +156,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
   const when = Number.isFinite(registeredAt) ? 'registration time' : 'verification time';
   checkIssuer(verdict, statement, input.policy, at, when);
+  checkValidityPeriod(verdict, statement, at, when);
   reportReceipts(verdict, statement.receipts.length, receipts, input.policy.receipts.minimum, input.allowUnlogged === true);
 
   const { iss, sub, iat } = statement.claims;
