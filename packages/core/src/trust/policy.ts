@@ -236,7 +236,6 @@ export interface AddServiceInput {
 /** Returns the policy with the service's receipt keys pinned; a service already there has its keys replaced. */
 export function addService(policy: TrustPolicy, input: AddServiceInput): TrustPolicy {
   if (input.jwks.keys.length === 0) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss} has no keys to pin`);
-
   const service: ServiceRule = { iss: input.iss, jwks: { keys: input.jwks.keys.map((jwk) => ({ ...jwk })) } };
   if (input.jwksUri) service.jwksUri = input.jwksUri;
   if (input.fetchKeys) {
