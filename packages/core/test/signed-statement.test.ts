@@ -158,6 +158,7 @@ describe('verifyStatement with key-based issuers', () => {
       subject: 'pass',
       'key-validity': 'pass',
       'statement-signature': 'pass',
+      'statement-validity': 'pass',
       receipts: 'skipped',
     });
     expect(verdict.verified).toBe(true);

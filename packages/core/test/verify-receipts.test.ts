@@ -69,7 +69,7 @@ describe('verifyStatement with receipts', () => {
     const lenient = { ...basePolicy, receipts: { ...basePolicy.receipts, ignoreUnlisted: true } };
     const ignored = verifyStatement({ statement: foreign, artifact, policy: lenient, now: new Date('2023-06-01T00:00:00Z') });
     expect(outcomes(ignored).receipts).toBe('fail');
-    expect(reasonOf(ignored, 'receipts')).toContain('0 of 1 required receipt(s) verified (1 from unlisted services ignored)');
+    expect(reasonOf(ignored, 'receipts')).toContain('0 of 1 required service(s) verified; 1 from unlisted services ignored');
   });
 
   it('fails when a listed service receipt does not verify, even beside a good one', async () => {
@@ -86,11 +86,11 @@ describe('verifyStatement with receipts', () => {
   it('counts receipts against the policy minimum', async () => {
     const twoServices = addService({ ...basePolicy, receipts: { ...basePolicy.receipts, minimum: 2 } }, { iss: ledgerB.iss, jwks: ledgerB.jwks as never });
     const one = embedReceipts(statement, [await receiptFrom(ledgerA, statement, 1_700_000_100)]);
-    expect(reasonOf(verifyStatement({ statement: one, artifact, policy: twoServices }), 'receipts')).toContain('1 of 2 required receipt(s) verified');
+    expect(reasonOf(verifyStatement({ statement: one, artifact, policy: twoServices }), 'receipts')).toContain('1 of 2 required service(s) verified (ledger-a.example)');
     const both = embedReceipts(one, [await receiptFrom(ledgerB, statement, 1_700_000_200)]);
     const verdict = verifyStatement({ statement: both, artifact, policy: twoServices });
     expect(outcomes(verdict).receipts).toBe('pass');
-    expect(reasonOf(verdict, 'receipts')).toBe('2 receipt(s) verified from ledger-a.example, ledger-b.example');
+    expect(reasonOf(verdict, 'receipts')).toBe('2 service(s) verified, 2 required: ledger-a.example, ledger-b.example');
     // the earliest registration time decides
     expect(reasonOf(verdict, 'key-validity')).toContain('2023-11-14T22:15:00.000Z');
   });

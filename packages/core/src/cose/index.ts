@@ -8,9 +8,12 @@ export {
   describeKey,
   keyIdOf,
   keyMismatch,
+  MIN_RSA_MODULUS_BITS,
   publicJwkOf,
   readPrivateKey,
   readPublicKey,
+  restrictKeyToAlgorithm,
+  unusableKeyReason,
 } from './keys.js';
 export { LocalSigner, signWithKey, type Signer } from './signer.js';
 export {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { algorithmByName, type SignatureAlgorithm } from './algorithms.js';
+import { SIGNATURE_ALGORITHMS, algorithmByName, type SignatureAlgorithm } from './algorithms.js';
 import { CoseError, KeyError } from './errors.js';
 
 const NAMED_CURVES: Record<string, 'P-256' | 'P-384' | 'P-521'> = {
@@ -8,17 +8,45 @@ const NAMED_CURVES: Record<string, 'P-256' | 'P-384' | 'P-521'> = {
   secp521r1: 'P-521',
 };
 
-// asymmetricKeyDetails builds a new object on every read, and verification asks for the curve each time.
-const curves = new WeakMap<KeyObject, 'P-256' | 'P-384' | 'P-521' | undefined>();
+/** RSASSA-PSS keys shorter than this neither sign nor verify (NIST SP 800-131A retired 1024-bit RSA). */
+export const MIN_RSA_MODULUS_BITS = 2048;
 
-/** The curve of an EC key as COSE names it, or undefined for other key types. */
-export function curveOf(key: KeyObject): 'P-256' | 'P-384' | 'P-521' | undefined {
-  if (key.asymmetricKeyType !== 'ec') return undefined;
-  if (!curves.has(key)) {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    curves.set(key, curve ? NAMED_CURVES[curve] : undefined);
+/** What decides which algorithms a key may serve, read once per key. */
+interface KeyProfile {
+  readonly curve?: 'P-256' | 'P-384' | 'P-521';
+  readonly modulusBits?: number;
+  /** The JWK `alg` the key was published with (RFC 7517 section 4.4): then it serves that algorithm only. */
+  restrictedTo?: string;
+}
+
+// asymmetricKeyDetails builds a new object on every read, and every verification asks for the profile.
+const profiles = new WeakMap<KeyObject, KeyProfile>();
+
+function profileOf(key: KeyObject): KeyProfile {
+  let profile = profiles.get(key);
+  if (!profile) {
+    const details = key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss' ? key.asymmetricKeyDetails : undefined;
+    profile = {
+      curve: details?.namedCurve ? NAMED_CURVES[details.namedCurve] : undefined,
+      modulusBits: details?.modulusLength,
+    };
+    profiles.set(key, profile);
   }
-  return curves.get(key);
+  return profile;
+}
+
+/** The curve of an EC key as COSE names it, or undefined for other key types and curves. */
+export function curveOf(key: KeyObject): 'P-256' | 'P-384' | 'P-521' | undefined {
+  return profileOf(key).curve;
+}
+
+/**
+ * Binds a key imported from a JWK to the algorithm its `alg` member names, so that a key published
+ * for one algorithm never verifies signatures labelled with another.
+ */
+export function restrictKeyToAlgorithm(key: KeyObject, jwkAlg: unknown): KeyObject {
+  if (typeof jwkAlg === 'string') profileOf(key).restrictedTo = jwkAlg;
+  return key;
 }
 
 /** "EC P-256", "RSA 3072", "Ed25519": how a key is named in messages. */
@@ -58,21 +86,59 @@ export function defaultAlgorithmFor(key: KeyObject): SignatureAlgorithm {
   }
 }
 
-/** Why `key` cannot verify (or, with forSigning, produce) signatures of `algorithm`; undefined when it can. */
+/**
+ * Why `key` cannot verify (or, with forSigning, produce) signatures of `algorithm`; undefined when it
+ * can. Each algorithm takes one kind of key: ES256 P-256, ES384 P-384, ES512 P-521, PSxxx RSA of
+ * MIN_RSA_MODULUS_BITS or more, EdDSA Ed25519; a key from a JWK with `alg` serves that one only.
+ */
 export function keyMismatch(algorithm: SignatureAlgorithm, key: KeyObject, forSigning = false): string | undefined {
   const type = key.asymmetricKeyType;
-  const fits =
-    algorithm.family === 'ecdsa'
-      ? type === 'ec' && curveOf(key) !== undefined && (!forSigning || curveOf(key) === algorithm.curve)
-      : algorithm.family === 'rsa-pss'
-        ? type === 'rsa' || type === 'rsa-pss'
-        : type === 'ed25519' || type === 'ed448';
-  return fits ? undefined : `an ${describeKey(key)} key cannot ${forSigning ? 'sign' : 'verify'} ${algorithm.name}`;
+  const profile = profileOf(key);
+  const verb = forSigning ? 'sign' : 'verify';
+  switch (algorithm.family) {
+    case 'ecdsa':
+      if (type !== 'ec' || profile.curve !== algorithm.curve) return `an ${describeKey(key)} key cannot ${verb} ${algorithm.name} (${algorithm.name} takes ${algorithm.curve} keys)`;
+      break;
+    case 'rsa-pss':
+      if (type !== 'rsa' && type !== 'rsa-pss') return `an ${describeKey(key)} key cannot ${verb} ${algorithm.name} (${algorithm.name} takes RSA keys)`;
+      if ((profile.modulusBits ?? 0) < MIN_RSA_MODULUS_BITS) {
+        return `RSA keys shorter than ${MIN_RSA_MODULUS_BITS} bits are not accepted (this one has ${profile.modulusBits ?? 'an unknown size'})`;
+      }
+      break;
+    case 'eddsa':
+      if (type !== 'ed25519') return `an ${describeKey(key)} key cannot ${verb} ${algorithm.name} (countersign's EdDSA takes Ed25519 keys)`;
+      break;
+  }
+  if (profile.restrictedTo !== undefined && profile.restrictedTo !== algorithm.name) {
+    return `the key is published for ${profile.restrictedTo.slice(0, 40)} (its JWK alg), not ${algorithm.name}`;
+  }
+  return undefined;
 }
 
 export function assertKeyFits(algorithm: SignatureAlgorithm, key: KeyObject): void {
   const reason = keyMismatch(algorithm, key);
   if (reason) throw new CoseError('COSE_KEY_MISMATCH', reason);
+}
+
+/**
+ * Why a public key could never verify anything here (an unsupported type or curve, RSA under
+ * MIN_RSA_MODULUS_BITS, or a JWK `alg` that countersign does not verify or the key does not fit);
+ * undefined when it can. Trust policies refuse such keys when they are read, not at first use.
+ */
+export function unusableKeyReason(key: KeyObject, jwkAlg?: unknown): string | undefined {
+  let algorithm: SignatureAlgorithm | undefined;
+  if (jwkAlg === undefined) {
+    try {
+      algorithm = defaultAlgorithmFor(key);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  } else {
+    // JWK alg values are case-sensitive (RFC 7517 section 4.4), and JOSE names these algorithms as COSE does.
+    algorithm = SIGNATURE_ALGORITHMS.find((candidate) => candidate.name === jwkAlg);
+    if (!algorithm) return `its JWK alg ${JSON.stringify(jwkAlg)?.slice(0, 40)} is not one countersign verifies`;
+  }
+  return keyMismatch(algorithm, key);
 }
 
 function parseJwk(text: string): JsonWebKey | undefined {

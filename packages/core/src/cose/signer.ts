@@ -1,7 +1,7 @@
 import { createPublicKey, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
 import { algorithmByName, type SignatureAlgorithm } from './algorithms.js';
 import { KeyError } from './errors.js';
-import { defaultAlgorithmFor, describeKey, keyIdOf, keyMismatch, readPrivateKey } from './keys.js';
+import { MIN_RSA_MODULUS_BITS, defaultAlgorithmFor, describeKey, keyIdOf, keyMismatch, readPrivateKey } from './keys.js';
 
 /**
  * The port every signing key sits behind: a local key here, an Azure Key Vault / Managed HSM key
@@ -57,12 +57,13 @@ export class LocalSigner implements Signer {
     const privateKey = typeof key === 'string' || key instanceof Uint8Array ? readPrivateKey(key) : key;
     if (privateKey.type !== 'private') throw new KeyError('KEY_NOT_PRIVATE', 'signing needs a private key');
     const algorithm = algorithmName ? algorithmByName(algorithmName) : defaultAlgorithmFor(privateKey);
+    // A short RSA key is refused as the key it is, whatever algorithm was asked of it.
+    const modulusLength = privateKey.asymmetricKeyDetails?.modulusLength;
+    if ((privateKey.asymmetricKeyType === 'rsa' || privateKey.asymmetricKeyType === 'rsa-pss') && (modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
+      throw new KeyError('KEY_UNSUPPORTED', `RSA keys shorter than ${MIN_RSA_MODULUS_BITS} bits are not accepted (this one has ${modulusLength ?? 'an unknown size'})`);
+    }
     const mismatch = keyMismatch(algorithm, privateKey, true);
     if (mismatch) throw new KeyError('KEY_ALGORITHM_MISMATCH', mismatch);
-    const modulusLength = privateKey.asymmetricKeyDetails?.modulusLength;
-    if (algorithm.family === 'rsa-pss' && modulusLength !== undefined && modulusLength < 2048) {
-      throw new KeyError('KEY_UNSUPPORTED', `RSA keys shorter than 2048 bits are not accepted (this one has ${modulusLength})`);
-    }
     return new LocalSigner(privateKey, algorithm);
   }
 

@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { keyIdOf } from '../cose/keys.js';
+import { keyIdOf, restrictKeyToAlgorithm } from '../cose/keys.js';
 import type { ResolveReceiptKey } from './checked-headers.js';
 import { kidText } from './read.js';
 
@@ -17,7 +17,7 @@ export function serviceKeysById(jwks: { readonly keys: readonly JsonWebKey[] }):
     const byId = new Map<string, KeyObject>();
     for (const jwk of jwks.keys) {
       try {
-        const key = createPublicKey({ key: jwk, format: 'jwk' });
+        const key = restrictKeyToAlgorithm(createPublicKey({ key: jwk, format: 'jwk' }), jwk.alg);
         byId.set(keyIdOf(key), key);
         if (typeof jwk.kid === 'string') byId.set(jwk.kid, key);
       } catch {

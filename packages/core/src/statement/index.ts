@@ -11,3 +11,4 @@ export {
   type SignedStatement,
   type StatementToSign,
 } from './signed-statement.js';
+export { checkStatementValidAt, formatNumericDate } from './validity-period.js';

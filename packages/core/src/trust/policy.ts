@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { keyIdOf, publicJwkOf } from '../cose/keys.js';
+import { keyIdOf, publicJwkOf, unusableKeyReason } from '../cose/keys.js';
 import { PolicyError } from './errors.js';
 
 export const POLICY_VERSION = 1;
@@ -75,6 +75,8 @@ function readKey(value: unknown, where: string): TrustedKey {
   } catch {
     fail(`${where}.jwk is not a usable public key`);
   }
+  const unusable = unusableKeyReason(key, (value.jwk as JsonWebKey).alg);
+  if (unusable) fail(`${where}.jwk cannot verify statements: ${unusable}`);
   if (value.kid !== undefined && typeof value.kid !== 'string') fail(`${where}.kid must be text`);
   return {
     kid: (value.kid as string | undefined) ?? keyIdOf(key),
@@ -97,6 +99,37 @@ function readIssuer(value: unknown, index: number): IssuerRule {
     rule.keys = value.keys.map((key, i) => readKey(key, `${where}.keys[${i}]`));
   }
   return rule;
+}
+
+/** The key's SPKI id; a key no receipt could ever be verified with is refused with the policy. */
+function serviceKeyId(jwk: unknown, where: string): string {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  } catch {
+    fail(`${where} is not a usable public key`);
+  }
+  const unusable = unusableKeyReason(key, (jwk as JsonWebKey).alg);
+  if (unusable) fail(`${where} cannot verify receipts: ${unusable}`);
+  return keyIdOf(key);
+}
+
+/**
+ * Every service key must be usable, and receipts count toward the minimum once per service: two
+ * entries naming the same service, or pinning the same key, would let one service count twice.
+ */
+function checkServices(services: readonly ServiceRule[]): void {
+  const owners = new Map<string, number>();
+  services.forEach((service, index) => {
+    const earlier = services.findIndex((other) => other.iss === service.iss);
+    if (earlier !== index) fail(`services[${index}] repeats the issuer ${service.iss} of services[${earlier}]`);
+    const ids = service.jwks.keys.map((jwk, i) => serviceKeyId(jwk, `services[${index}] (${service.iss}) key ${i + 1}`));
+    for (const id of ids) {
+      const owner = owners.get(id);
+      if (owner !== undefined && owner !== index) fail(`services[${index}] pins key ${id} that services[${owner}] pins too: one service cannot count as two`);
+      owners.set(id, index);
+    }
+  });
 }
 
 function readService(value: unknown, index: number): ServiceRule {
@@ -147,12 +180,14 @@ export function parsePolicy(text: string): TrustPolicy {
   const services = value.services ?? [];
   if (!Array.isArray(issuers)) fail('issuers must be a list');
   if (!Array.isArray(services)) fail('services must be a list');
-  return {
+  const policy: TrustPolicy = {
     version: POLICY_VERSION,
     issuers: issuers.map(readIssuer),
     services: services.map(readService),
     receipts: readReceiptRules(value.receipts),
   };
+  checkServices(policy.services);
+  return policy;
 }
 
 export function serializePolicy(policy: TrustPolicy): string {
@@ -179,6 +214,8 @@ export function addIssuer(policy: TrustPolicy, input: AddIssuerInput): TrustPoli
   }
   if (input.subjects) rule.subjects = [...new Set([...(rule.subjects ?? []), ...input.subjects])];
   if (input.key) {
+    const unusable = unusableKeyReason(input.key);
+    if (unusable) throw new PolicyError('POLICY_MALFORMED', `the key of ${input.iss} cannot verify statements: ${unusable}`);
     const kid = keyIdOf(input.key);
     if (rule.keys?.some((key) => key.kid === kid)) throw new PolicyError('POLICY_DUPLICATE', `key ${kid} is already trusted for ${input.iss}`);
     const trusted: TrustedKey = { kid, jwk: publicJwkOf(input.key) };
@@ -199,18 +236,13 @@ export interface AddServiceInput {
 /** Returns the policy with the service's receipt keys pinned; a service already there has its keys replaced. */
 export function addService(policy: TrustPolicy, input: AddServiceInput): TrustPolicy {
   if (input.jwks.keys.length === 0) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss} has no keys to pin`);
-  input.jwks.keys.forEach((jwk, index) => {
-    try {
-      createPublicKey({ key: jwk, format: 'jwk' });
-    } catch {
-      throw new PolicyError('POLICY_MALFORMED', `key ${index + 1} of service ${input.iss} is not a usable public key`);
-    }
-  });
   const service: ServiceRule = { iss: input.iss, jwks: { keys: input.jwks.keys.map((jwk) => ({ ...jwk })) } };
   if (input.jwksUri) service.jwksUri = input.jwksUri;
   if (input.fetchKeys) {
     if (!input.jwksUri) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss} can only allow key fetching with a jwks_uri`);
     service.fetchKeys = true;
   }
-  return { ...policy, services: [...policy.services.filter((existing) => existing.iss !== input.iss), service] };
+  const services = [...policy.services.filter((existing) => existing.iss !== input.iss), service];
+  checkServices(services);
+  return { ...policy, services };
 }

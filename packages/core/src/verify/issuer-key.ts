@@ -1,5 +1,5 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { keyIdOf } from '../cose/keys.js';
+import { keyIdOf, restrictKeyToAlgorithm } from '../cose/keys.js';
 import { isCountersignError } from '../errors.js';
 import type { SignedStatement } from '../statement/signed-statement.js';
 import type { IssuerRule, TrustedKey } from '../trust/policy.js';
@@ -35,7 +35,7 @@ const loadedKeys = new WeakMap<TrustedKey, LoadedKey>();
 function load(key: TrustedKey): LoadedKey {
   let loaded = loadedKeys.get(key);
   if (!loaded) {
-    const publicKey = createPublicKey({ key: key.jwk, format: 'jwk' });
+    const publicKey = restrictKeyToAlgorithm(createPublicKey({ key: key.jwk, format: 'jwk' }), key.jwk.alg);
     loaded = { key, publicKey, id: keyIdOf(publicKey) };
     loadedKeys.set(key, loaded);
   }

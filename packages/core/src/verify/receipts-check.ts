@@ -1,16 +1,21 @@
 import type { Sign1 } from '../cose/sign1.js';
 import { isCountersignError } from '../errors.js';
 import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type VerifiedReceipt } from '../receipts/index.js';
-import type { TrustPolicy } from '../trust/policy.js';
+import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
 
 /** A receipt that verified, with the service's id for the entry whatever the vds. */
 export type CountedReceipt = Pick<VerifiedReceipt, 'issuer' | 'kid' | 'issuedAt'> & { entryId: string };
 
 /** What the receipts of one statement establish under a policy. */
 export interface ReceiptsOutcome {
+  /** Every receipt that verified, repeats included (their registration times are all genuine). */
   verified: CountedReceipt[];
+  /** The first verified receipt of each listed service: what counts toward the policy's minimum. */
+  counted: CountedReceipt[];
   /** One line per receipt that did not count, and why. */
   problems: string[];
+  /** One line per verified receipt from a service that already counted. */
+  repeats: string[];
   /** Receipts that break the policy (a listed service's receipt that fails, an unlisted one not ignored). */
   failed: number;
   ignored: number;
@@ -18,10 +23,13 @@ export interface ReceiptsOutcome {
 
 /**
  * Verifies each receipt (vds 1, or vds 2 as Microsoft's service issues them) against the policy's
- * services; a receipt counts only if its service is listed and it verifies. Unsupported vds never count.
+ * services; a receipt counts only if its service is listed and it verifies, and each service counts
+ * once however many receipts it gave (the same one repeated, re-encoded, or another entry): a
+ * minimum of two means two services. Unsupported vds never count.
  */
 export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy): ReceiptsOutcome {
-  const outcome: ReceiptsOutcome = { verified: [], problems: [], failed: 0, ignored: 0 };
+  const outcome: ReceiptsOutcome = { verified: [], counted: [], problems: [], repeats: [], failed: 0, ignored: 0 };
+  const countedFrom = new Map<ServiceRule, number>();
   receipts.forEach((receipt, position) => {
     const label = `receipt ${position + 1}`;
     let issuer: string | undefined;
@@ -43,14 +51,24 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
       outcome.problems.push(`${label}: service ${issuer ?? '(no issuer)'} is not in the trust policy`);
       return;
     }
+    let counted: CountedReceipt;
     try {
       const verified = verifyReceipt(receipt, statement, jwksKeyResolver(service.jwks));
       const entryId = verified.vds === 1 ? String(verified.leafIndex) : (verified.entryId ?? verified.signatureTransaction ?? '');
-      outcome.verified.push({ issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId });
+      counted = { issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId };
     } catch (error) {
       if (!isCountersignError(error)) throw error;
       if (policy.receipts.requireAllListed) outcome.failed++;
       outcome.problems.push(`${label} from ${service.iss}: ${error.message}`);
+      return;
+    }
+    outcome.verified.push(counted);
+    const first = countedFrom.get(service);
+    if (first === undefined) {
+      countedFrom.set(service, position);
+      outcome.counted.push(counted);
+    } else {
+      outcome.repeats.push(`${label} is another receipt from ${service.iss} (as receipt ${first + 1}), not counted again`);
     }
   });
   return outcome;

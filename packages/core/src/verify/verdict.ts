@@ -7,6 +7,7 @@ export type CheckName =
   | 'issuer' // the CWT iss is trusted (and a did:x509 iss resolves against the x5chain)
   | 'subject' // the CWT sub is one the issuer may sign for
   | 'key-validity' // the key or certificate was valid at registration time
+  | 'statement-validity' // the statement's CWT nbf and exp admit that same time
   | 'statement-signature' // the issuer's signature verifies
   | 'receipts' // enough receipts from trusted services verify
   | 'lock'; // the statement and its entries are the ones the receipt lockfile pinned

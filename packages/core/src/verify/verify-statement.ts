@@ -4,10 +4,11 @@ import { isCountersignError } from '../errors.js';
 import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
 import { statementEntry } from '../receipts/entry.js';
 import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
+import { checkStatementValidAt, formatNumericDate } from '../statement/validity-period.js';
 import { subjectMatches } from '../trust/subject-pattern.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { issuerKey } from './issuer-key.js';
-import { checkReceipts, type ReceiptsOutcome } from './receipts-check.js';
+import { checkReceipts, type CountedReceipt, type ReceiptsOutcome } from './receipts-check.js';
 import { VerdictBuilder, type Verdict } from './verdict.js';
 
 export interface ArtifactDigest {
@@ -44,21 +45,45 @@ function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, arti
   }
 }
 
+function servicesOf(receipts: readonly CountedReceipt[]): string {
+  return receipts.map((receipt) => receipt.issuer ?? 'unnamed service').join(', ');
+}
+
 function reportReceipts(verdict: VerdictBuilder, present: number, outcome: ReceiptsOutcome, minimum: number, allowUnlogged: boolean): void {
-  const services = [...new Set(outcome.verified.map((receipt) => receipt.issuer ?? 'unnamed service'))].join(', ');
+  const counted = outcome.counted.length;
+  const repeats = outcome.repeats.length ? `; ${outcome.repeats.join('; ')}` : '';
   if (outcome.failed > 0) {
     verdict.fail('receipts', outcome.problems.join('; '));
-  } else if (outcome.verified.length >= minimum && outcome.verified.length > 0) {
-    verdict.pass('receipts', `${outcome.verified.length} receipt(s) verified from ${services}`);
-  } else if (outcome.verified.length >= minimum) {
+  } else if (counted >= minimum && counted > 0) {
+    verdict.pass('receipts', `${counted} service(s) verified, ${minimum} required: ${servicesOf(outcome.counted)}${repeats}`);
+  } else if (counted >= minimum) {
     verdict.pass('receipts', 'the policy requires no receipt');
   } else if (allowUnlogged) {
-    verdict.skip('receipts', present === 0 ? 'no receipt; allowed by --allow-unlogged' : `${outcome.verified.length} of ${minimum} required receipt(s) verified; allowed by --allow-unlogged`);
+    verdict.skip('receipts', present === 0 ? 'no receipt; allowed by --allow-unlogged' : `${counted} of ${minimum} required service(s) verified; allowed by --allow-unlogged`);
   } else if (present === 0) {
     verdict.fail('receipts', 'statement has no receipt: register it with a transparency service (countersign log), or pass --allow-unlogged');
   } else {
-    const detail = outcome.problems.length ? `: ${outcome.problems.join('; ')}` : ` (${outcome.ignored} from unlisted services ignored)`;
-    verdict.fail('receipts', `${outcome.verified.length} of ${minimum} required receipt(s) verified${detail}`);
+    const found = counted > 0 ? ` (${servicesOf(outcome.counted)})` : '';
+    const problems = outcome.problems.length ? `; ${outcome.problems.join('; ')}` : '';
+    const ignored = outcome.ignored > 0 ? `; ${outcome.ignored} from unlisted services ignored` : '';
+    verdict.fail('receipts', `${counted} of ${minimum} required service(s) verified${found}${repeats}${problems}${ignored}`);
+  }
+}
+
+/** The statement's CWT nbf and exp, judged at the same time as its key. */
+function checkValidityPeriod(verdict: VerdictBuilder, statement: SignedStatement, at: Date, when: string): void {
+  const { nbf, exp } = statement.claims;
+  if (nbf === undefined && exp === undefined) {
+    verdict.pass('statement-validity', 'no CWT nbf or exp: valid at any time');
+    return;
+  }
+  try {
+    checkStatementValidAt(statement.claims, at);
+    const window = `${nbf === undefined ? '' : `from ${formatNumericDate(nbf)} `}${exp === undefined ? '' : `until ${formatNumericDate(exp)} `}`;
+    verdict.pass('statement-validity', `valid ${window}at ${at.toISOString()} (${when})`);
+  } catch (error) {
+    if (!isCountersignError(error)) throw error;
+    verdict.fail('statement-validity', `${error.message} (${when})`);
   }
 }
 
@@ -98,6 +123,17 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   }
 }
 
+/** One record per service entry: a receipt repeated or re-encoded names the same entry. */
+function distinctEntries(receipts: readonly CountedReceipt[]): CountedReceipt[] {
+  const seen = new Set<string>();
+  return receipts.filter((receipt) => {
+    const key = JSON.stringify([receipt.issuer ?? null, receipt.entryId]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /**
  * Decides whether an artifact may be released on the strength of its signed statement: every check
  * runs that can, and each says why it passed or failed, so a refused release names its cause.
@@ -118,7 +154,9 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
   const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
-  checkIssuer(verdict, statement, input.policy, at, Number.isFinite(registeredAt) ? 'registration time' : 'verification time');
+  const when = Number.isFinite(registeredAt) ? 'registration time' : 'verification time';
+  checkIssuer(verdict, statement, input.policy, at, when);
+  checkValidityPeriod(verdict, statement, at, when);
   reportReceipts(verdict, statement.receipts.length, receipts, input.policy.receipts.minimum, input.allowUnlogged === true);
 
   const { iss, sub, iat } = statement.claims;
@@ -128,7 +166,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     algorithm: statement.algorithm.name,
     issuedAt: iat,
     statementHash: hex(statementEntry(statement.message)),
-    receipts: receipts.verified.map((receipt) => ({
+    receipts: distinctEntries(receipts.verified).map((receipt) => ({
       service: receipt.issuer,
       kid: receipt.kid,
       entryId: receipt.entryId,

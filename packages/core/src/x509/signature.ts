@@ -13,6 +13,7 @@ import {
   readSmallInteger,
   type DerElement,
 } from './der.js';
+import { MIN_RSA_MODULUS_BITS } from '../cose/keys.js';
 import { X509Error } from './errors.js';
 import { ALGORITHM } from './oids.js';
 
@@ -109,9 +110,19 @@ export function parseSignatureAlgorithm(element: DerElement, what: string): Sign
   return known;
 }
 
-/** Checks a signature; false for a wrong signature or a key that cannot have made it. */
+/** A CA key too weak to trust: whoever can factor it can issue leaves the chain would accept. */
+const MIN_RSA_ISSUER_BITS = MIN_RSA_MODULUS_BITS;
+
+/**
+ * Checks a signature; false for a wrong signature or a key that cannot have made it. An RSA key
+ * shorter than MIN_RSA_ISSUER_BITS is X509_UNSUPPORTED_ALGORITHM rather than a wrong signature.
+ */
 export function verifySignature(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, key: KeyObject): boolean {
   const type = key.asymmetricKeyType;
+  const modulusLength = type === 'rsa' || type === 'rsa-pss' ? (key.asymmetricKeyDetails?.modulusLength ?? 0) : undefined;
+  if (modulusLength !== undefined && modulusLength < MIN_RSA_ISSUER_BITS) {
+    throw new X509Error('X509_UNSUPPORTED_ALGORITHM', `an issuing RSA key of ${modulusLength} bits is too short (at least ${MIN_RSA_ISSUER_BITS} bits)`);
+  }
   try {
     switch (algorithm.kind) {
       case 'ecdsa':

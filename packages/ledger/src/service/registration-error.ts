@@ -6,7 +6,9 @@ export type RegistrationErrorCode =
   | 'REGISTRATION_UNTRUSTED' // the issuer is not allowed, or no key can be found for it
   | 'REGISTRATION_BAD_SIGNATURE' // the issuer's signature does not verify
   | 'REGISTRATION_UNPROTECTED_HEADER' // the unprotected header holds something other than well-formed receipts
-  | 'REGISTRATION_NOT_PREFERRED_ENCODING'; // the COSE_Sign1 envelope is not in CBOR preferred serialization
+  | 'REGISTRATION_NOT_PREFERRED_ENCODING' // the COSE_Sign1 envelope is not in CBOR preferred serialization
+  | 'REGISTRATION_EXPIRED' // the CWT exp is at or before the time of registration
+  | 'REGISTRATION_NOT_YET_VALID'; // the CWT nbf is after the time of registration
 
 const STATUS: Record<RegistrationErrorCode, number> = {
   REGISTRATION_TOO_LARGE: 413,
@@ -15,6 +17,8 @@ const STATUS: Record<RegistrationErrorCode, number> = {
   REGISTRATION_BAD_SIGNATURE: 400,
   REGISTRATION_UNPROTECTED_HEADER: 400,
   REGISTRATION_NOT_PREFERRED_ENCODING: 400,
+  REGISTRATION_EXPIRED: 400,
+  REGISTRATION_NOT_YET_VALID: 400,
 };
 
 /** Why a statement was refused; the HTTP layer answers it as concise problem details. */

@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
+  StatementError,
+  checkStatementValidAt,
   isCountersignError,
   issuerKey,
   parseCertificate,
@@ -47,9 +49,24 @@ function registrationKey(statement: SignedStatement, policy: RegistrationPolicy,
 }
 
 /**
+ * A statement is registered only within its own validity period (CWT nbf and exp). It is judged at
+ * whole seconds, as the receipt's iat is, so that verify, judging at that iat, reaches the same answer.
+ */
+function admitValidityPeriod(statement: SignedStatement, now: Date): void {
+  try {
+    checkStatementValidAt(statement.claims, new Date(Math.floor(now.getTime() / 1000) * 1000));
+  } catch (error) {
+    if (error instanceof StatementError && error.code === 'STATEMENT_EXPIRED') throw new RegistrationError('REGISTRATION_EXPIRED', error.message);
+    if (error instanceof StatementError && error.code === 'STATEMENT_NOT_YET_VALID') throw new RegistrationError('REGISTRATION_NOT_YET_VALID', error.message);
+    throw error;
+  }
+}
+
+/**
  * Applies the registration policy Microsoft's service applies, so that what the embedded ledger
  * accepts, Microsoft's would too: a tagged COSE_Sign1 within the size limit, CWT iss and sub, a
- * payload that is neither nil nor empty, only understood crit labels, and a signature that verifies.
+ * payload that is neither nil nor empty, only understood crit labels, a signature that verifies, and
+ * (countersign's own rule) a CWT nbf and exp that admit the time of registration.
  */
 export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, now = new Date()): SignedStatement {
   if (bytes.length > policy.maxStatementBytes) {
@@ -62,6 +79,7 @@ export function admitStatement(bytes: Uint8Array, policy: RegistrationPolicy, no
   } catch (error) {
     malformed(error);
   }
+  admitValidityPeriod(statement, now);
   const key = registrationKey(statement, policy, now);
   try {
     verifyStatementSignature(statement, key);
