@@ -16,3 +16,12 @@ export {
 export { azureCredential, credentialFromPlan } from './credentials/create-credential.js';
 export { EmulatorCredential, EMULATOR_TOKEN } from './credentials/emulator-credential.js';
 export { TOKEN_EXCHANGE_AUDIENCE } from './credentials/github-oidc-assertion.js';
+export {
+  startKeyVaultEmulator,
+  SUPPORTED_API_VERSIONS,
+  type EmulatorCounters,
+  type KeyVaultEmulatorOptions,
+  type RunningKeyVaultEmulator,
+} from './emulator/key-vault-emulator.js';
+export { parseKeySpec, KeySpecError, type NamedKeySpec } from './emulator/key-spec.js';
+export type { VaultFlavor } from './emulator/answers.js';
