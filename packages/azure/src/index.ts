@@ -1,7 +1,7 @@
 export { AzureError, type AzureErrorCode } from './errors.js';
 export { parseKeyVaultKeyUrl, keyVersionUrl, type KeyVaultKeyUrl, type KeyVaultKind } from './key-url.js';
 export { KeyVaultSigner, type KeyVaultSignerOptions } from './key-vault-signer.js';
-export { vaultClientOptions, type VaultConnection } from './vault-connection.js';
+export { typedFailureCredential, vaultClientOptions, type VaultClientOptions, type VaultConnection } from './vault-connection.js';
 export {
   AZURE_PIPELINES_VARIABLES,
   CREDENTIAL_CHOICES,

@@ -5,7 +5,7 @@ import { AzureError } from './errors.js';
 import { keyVersionUrl, parseKeyVaultKeyUrl, type KeyVaultKeyUrl } from './key-url.js';
 import { publicKeyOfVaultKey } from './public-key.js';
 import { signingAlgorithmFor } from './signing-algorithm.js';
-import { vaultClientOptions, type VaultConnection } from './vault-connection.js';
+import { typedFailureCredential, vaultClientOptions, type VaultConnection } from './vault-connection.js';
 import { vaultFailure } from './vault-errors.js';
 
 export interface KeyVaultSignerOptions extends VaultConnection {
@@ -40,7 +40,8 @@ export class KeyVaultSigner implements Signer {
   static async open(options: KeyVaultSignerOptions): Promise<KeyVaultSigner> {
     const key = parseKeyVaultKeyUrl(options.keyUrl, { emulator: options.emulatorCaPem !== undefined });
     const clientOptions = vaultClientOptions(options);
-    const vaultKey = await fetchKeyVersion(new KeyClient(key.vaultUrl, options.credential, clientOptions), key);
+    const credential = typedFailureCredential(options.credential);
+    const vaultKey = await fetchKeyVersion(new KeyClient(key.vaultUrl, credential, clientOptions), key);
     const version = vaultKey.properties.version;
     if (!version) throw new AzureError('AZURE_SERVICE_ERROR', `${options.keyUrl}: the vault did not name the key's version`);
     const versionUrl = keyVersionUrl(key, version);
@@ -51,7 +52,7 @@ export class KeyVaultSigner implements Signer {
       throw new AzureError('AZURE_FORBIDDEN', `${versionUrl} does not permit the sign operation (its key_ops are ${vaultKey.keyOperations.join(', ')})`);
     }
     // Built from the fetched key, the client signs with exactly this version and does not fetch it again.
-    const cryptography = new CryptographyClient(vaultKey, options.credential, clientOptions);
+    const cryptography = new CryptographyClient(vaultKey, credential, clientOptions);
     return new KeyVaultSigner(algorithm, versionUrl, publicKey, cryptography);
   }
 

@@ -1,5 +1,6 @@
-import type { TokenCredential } from '@azure/identity';
+import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CryptographyClientOptions, KeyClientOptions } from '@azure/keyvault-keys';
+import { AzureError } from './errors.js';
 
 /** How the SDK clients reach a vault: the credential, and for the project's emulator the CA it prints. */
 export interface VaultConnection {
@@ -14,12 +15,37 @@ export interface VaultConnection {
   readonly maxRetries?: number;
 }
 
-export function vaultClientOptions(connection: VaultConnection): KeyClientOptions & CryptographyClientOptions {
+/** Options every Key Vault client accepts (keys, cryptography, certificates). */
+export type VaultClientOptions = Pick<KeyClientOptions & CryptographyClientOptions, 'tlsOptions' | 'disableChallengeResourceVerification' | 'retryOptions'>;
+
+export function vaultClientOptions(connection: VaultConnection): VaultClientOptions {
   const retryOptions = connection.maxRetries !== undefined ? { retryOptions: { maxRetries: connection.maxRetries } } : {};
   if (connection.emulatorCaPem === undefined) return { ...retryOptions };
   return {
     ...retryOptions,
     tlsOptions: { ca: connection.emulatorCaPem },
     disableChallengeResourceVerification: true,
+  };
+}
+
+/**
+ * The connection's credential, made to fail with a typed error when it yields no token: the SDK
+ * would otherwise report an untyped "failed to refresh" or a 401 with no hint of the cause. The
+ * credential's own message is not kept, since identity errors may quote request details.
+ */
+export function typedFailureCredential(credential: TokenCredential): TokenCredential {
+  return {
+    async getToken(scopes, options) {
+      let token: AccessToken | null;
+      try {
+        token = await credential.getToken(scopes, options);
+      } catch (error) {
+        if (error instanceof AzureError) throw error;
+        const kind = error instanceof Error ? error.name : 'unknown error';
+        throw new AzureError('AZURE_TOKEN_REFUSED', `the Azure credential could not get a token for ${[scopes].flat().join(' ')} (${kind})`);
+      }
+      if (!token) throw new AzureError('AZURE_TOKEN_REFUSED', `the Azure credential returned no token for ${[scopes].flat().join(' ')}`);
+      return token;
+    },
   };
 }
