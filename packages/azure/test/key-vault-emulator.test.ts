@@ -24,9 +24,13 @@ interface RawAnswer {
 
 /** One request as the SDK's first, unauthenticated attempt sends it, trusting only the emulator's CA. */
 function rawGet(path: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return rawGetFrom(fixture.emulator, path, headers);
+}
+
+function rawGetFrom(emulator: { url: string; caPem: string }, path: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const target = new URL(path, fixture.emulator.url);
-    const outgoing = request(target, { ca: fixture.emulator.caPem, headers, timeout: 10_000 }, (response) => {
+    const target = new URL(path, emulator.url);
+    const outgoing = request(target, { ca: emulator.caPem, headers, timeout: 10_000 }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
@@ -54,6 +58,18 @@ describe('what the emulator answers without the SDK', () => {
     expect(answer.headers['www-authenticate']).toMatch(/^Bearer authorization="https:\/\/login\.microsoftonline\.com\/[0-9a-f-]+", resource="https:\/\/vault\.azure\.net"$/);
     expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(answer.body.error?.code).toBe('Unauthorized');
+  });
+
+  it('as a Managed HSM, the challenge names the Managed HSM resource', async () => {
+    const hsm = await startEmulatorFixture({ flavor: 'managed-hsm', keys: [{ name: 'hsm-key', kty: 'EC-HSM', crv: 'P-256' }] });
+    try {
+      const answer = await rawGetFrom(hsm.emulator, '/keys/hsm-key?api-version=7.5');
+      expect(answer.status).toBe(401);
+      expect(answer.headers['www-authenticate']).toMatch(/resource="https:\/\/managedhsm\.azure\.net"$/);
+      expect((await hsm.keys.getKey('hsm-key')).keyType).toBe('EC-HSM');
+    } finally {
+      await hsm.emulator.close();
+    }
   });
 
   it('an api-version the service does not know, or none, is a BadParameter', async () => {
