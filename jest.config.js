@@ -8,6 +8,7 @@ export default {
     '^@countersign/core$': '<rootDir>/packages/core/src/index.ts',
     '^@countersign/cli$': '<rootDir>/packages/cli/src/index.ts',
     '^@countersign/ledger$': '<rootDir>/packages/ledger/src/index.ts',
+    '^@countersign/azure$': '<rootDir>/packages/azure/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

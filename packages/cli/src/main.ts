@@ -1,6 +1,7 @@
 import { isCountersignError } from '@countersign/core';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './commands/command.js';
+import { devKeyVaultCommand } from './commands/dev-key-vault.js';
 import { digestCommand } from './commands/digest.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keygenCommand } from './commands/keygen.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   ledgerTreeHeadCommand,
   ledgerConsistencyCommand,
+  devKeyVaultCommand,
 ];
 
 const VERSION = '0.1.0';

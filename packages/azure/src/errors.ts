@@ -1,0 +1,17 @@
+import { CountersignError } from '@countersign/core';
+
+export type AzureErrorCode =
+  | 'AZURE_NOT_A_KEY_URL' // not https://NAME.vault.azure.net/keys/KEY[/VERSION] or the Managed HSM form
+  | 'AZURE_KEY_NOT_FOUND' // no such key, or no such version of it
+  | 'AZURE_KEY_DISABLED' // the key version exists but is disabled (or outside its validity window)
+  | 'AZURE_KEY_TYPE_MISMATCH' // the key's type, curve or size cannot make the asked algorithm
+  | 'AZURE_TOKEN_REFUSED' // no token could be had, or the vault refused the one sent
+  | 'AZURE_FORBIDDEN' // the identity lacks the permission for the operation
+  | 'AZURE_BAD_SIGNATURE' // the vault answered with a signature the key's public half does not verify
+  | 'AZURE_CREDENTIAL_UNAVAILABLE' // the chosen credential needs environment variables that are not set
+  | 'AZURE_SERVICE_ERROR'; // anything else the vault or the network answered (throttled past retries, 5xx, TLS)
+
+/** Failures of Key Vault / Managed HSM signing and of credential selection; always one line, never a token. */
+export class AzureError extends CountersignError<AzureErrorCode> {
+  readonly area = 'azure';
+}

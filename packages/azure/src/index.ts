@@ -1,0 +1,27 @@
+export { AzureError, type AzureErrorCode } from './errors.js';
+export { parseKeyVaultKeyUrl, keyVersionUrl, type KeyVaultKeyUrl, type KeyVaultKind } from './key-url.js';
+export { KeyVaultSigner, type KeyVaultSignerOptions } from './key-vault-signer.js';
+export { typedFailureCredential, vaultClientOptions, type VaultClientOptions, type VaultConnection } from './vault-connection.js';
+export {
+  AZURE_PIPELINES_VARIABLES,
+  CREDENTIAL_CHOICES,
+  GITHUB_OIDC_VARIABLES,
+  MANAGED_IDENTITY_VARIABLES,
+  parseCredentialChoice,
+  selectCredential,
+  type CredentialChoice,
+  type CredentialPlan,
+  type Environment,
+} from './credentials/select-credential.js';
+export { azureCredential, credentialFromPlan } from './credentials/create-credential.js';
+export { EmulatorCredential, EMULATOR_TOKEN } from './credentials/emulator-credential.js';
+export { TOKEN_EXCHANGE_AUDIENCE } from './credentials/github-oidc-assertion.js';
+export {
+  startKeyVaultEmulator,
+  SUPPORTED_API_VERSIONS,
+  type EmulatorCounters,
+  type KeyVaultEmulatorOptions,
+  type RunningKeyVaultEmulator,
+} from './emulator/key-vault-emulator.js';
+export { parseKeySpec, KeySpecError, type NamedKeySpec } from './emulator/key-spec.js';
+export type { VaultFlavor } from './emulator/answers.js';

@@ -1,0 +1,46 @@
+import { isCountersignError } from '@countersign/core';
+import { AzureError } from './errors.js';
+
+interface RestErrorLike {
+  name?: string;
+  statusCode?: number;
+  code?: string;
+  details?: { error?: { code?: string; innerError?: { code?: string } } };
+}
+
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+
+function innerCode(error: RestErrorLike): string | undefined {
+  return error.details?.error?.innerError?.code;
+}
+
+/**
+ * Turns what the Azure SDK throws into one typed, one-line error. Messages are built here from the
+ * status and the service's error code only: SDK and identity messages can quote request details, and
+ * nothing that might hold a token is passed on.
+ */
+export function vaultFailure(error: unknown, what: string): AzureError {
+  if (isCountersignError(error) && error instanceof AzureError) return error;
+  const failure = (error ?? {}) as RestErrorLike;
+  if (failure.name && CREDENTIAL_ERRORS.has(failure.name)) {
+    return new AzureError('AZURE_TOKEN_REFUSED', `${what}: no token could be obtained from the Azure credential (${failure.name})`);
+  }
+  const status = failure.statusCode;
+  const code = failure.code ?? 'no error code';
+  const inner = innerCode(failure);
+  switch (status) {
+    case 401:
+      return new AzureError('AZURE_TOKEN_REFUSED', `${what}: the vault refused the request's token, or none was sent (401 ${code})`);
+    case 403:
+      if (inner === 'KeyDisabled' || inner === 'KeyNotYetValidOrExpired') {
+        return new AzureError('AZURE_KEY_DISABLED', `${what}: the key version is disabled or outside its validity period (403 ${inner})`);
+      }
+      return new AzureError('AZURE_FORBIDDEN', `${what}: the identity is not allowed to do this (403 ${code})`);
+    case 404:
+      return new AzureError('AZURE_KEY_NOT_FOUND', `${what}: no such key or key version (404 ${code})`);
+    case undefined:
+      return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault could not be reached (${code})`);
+    default:
+      return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault answered ${status} ${code}`);
+  }
+}

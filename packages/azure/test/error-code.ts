@@ -1,0 +1,25 @@
+import { isCountersignError } from '@countersign/core';
+
+/**
+ * The code of the typed error `work` rejects with, or `whenNone` when it resolves. Anything that is
+ * not a CountersignError is rethrown, so an untyped failure fails the test instead of passing as a code.
+ */
+export async function rejectionCode(work: () => Promise<unknown>, whenNone = 'ok'): Promise<string> {
+  try {
+    await work();
+  } catch (error) {
+    if (isCountersignError(error)) return error.code;
+    throw error;
+  }
+  return whenNone;
+}
+
+export function errorCode(work: () => unknown, whenNone = 'ok'): string {
+  try {
+    work();
+  } catch (error) {
+    if (isCountersignError(error)) return error.code;
+    throw error;
+  }
+  return whenNone;
+}
