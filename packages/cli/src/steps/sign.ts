@@ -29,6 +29,8 @@ export interface SignStepInput {
   location?: string;
   /** Where statements go; beside each file when absent. */
   outDir?: string;
+  /** The Key Vault key version the signer signs with, reported with each statement. */
+  keyVersionUrl?: string;
   now?: Date;
 }
 
@@ -40,6 +42,7 @@ export interface SignedArtifact {
   issuer: string;
   subject: string;
   size: number;
+  keyVersionUrl?: string;
 }
 
 /** The issuer a signer speaks as when none is given: the chain's did:x509, else its key id. */
@@ -93,8 +96,9 @@ export async function signArtifacts(input: SignStepInput, host: Host): Promise<S
     await writeOutput(statementPath, statement);
     const hex = Buffer.from(digest).toString('hex');
     host.info(`signed ${path} (${input.hashAlgorithm.name}:${hex}) -> ${statementPath}`);
-    signed.push({ file: path, statementPath, algorithm: input.signer.algorithm.name, digest: `${input.hashAlgorithm.name}:${hex}`, issuer, subject, size });
+    signed.push({ file: path, statementPath, algorithm: input.signer.algorithm.name, digest: `${input.hashAlgorithm.name}:${hex}`, issuer, subject, size, ...(input.keyVersionUrl ? { keyVersionUrl: input.keyVersionUrl } : {}) });
   }
   host.setOutput('statements', signed.map((item) => item.statementPath).join('\n'));
+  if (input.keyVersionUrl) host.setOutput('key-version', input.keyVersionUrl);
   return signed;
 }
