@@ -9,7 +9,8 @@ export type StatementErrorCode =
   | 'STATEMENT_NO_KEY_REFERENCE' // neither kid nor x5chain
   | 'STATEMENT_X5T_MISMATCH' // x5t does not name x5chain[0]
   | 'STATEMENT_NOT_YET_VALID' // the time judged is before the CWT nbf
-  | 'STATEMENT_EXPIRED'; // the time judged is at or after the CWT exp
+  | 'STATEMENT_EXPIRED' // the time judged is at or after the CWT exp
+  | 'STATEMENT_NOT_KEY_ROTATION'; // not the key-rotation statement it was expected to be
 
 export class StatementError extends CountersignError<StatementErrorCode> {
   readonly area = 'statement';

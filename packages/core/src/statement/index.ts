@@ -12,3 +12,11 @@ export {
   type StatementToSign,
 } from './signed-statement.js';
 export { checkStatementValidAt, formatNumericDate } from './validity-period.js';
+export {
+  KEY_ROTATION_CONTENT_TYPE,
+  KEY_ROTATION_SUBJECT_PREFIX,
+  canonicalPublicJwk,
+  checkKeyRotationStatement,
+  createKeyRotationStatement,
+  type KeyRotationToSign,
+} from './key-rotation.js';

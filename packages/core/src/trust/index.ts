@@ -15,3 +15,4 @@ export {
   type TrustedKey,
 } from './policy.js';
 export { subjectMatches } from './subject-pattern.js';
+export { issuersTrustingKey, rotateIssuerKey, rotationConflict, type IssuerKeyRotation, type RotatedPolicy } from './rotate-issuer-key.js';
