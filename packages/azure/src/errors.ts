@@ -8,6 +8,7 @@ export type AzureErrorCode =
   | 'AZURE_TOKEN_REFUSED' // no token could be had, or the vault refused the one sent
   | 'AZURE_FORBIDDEN' // the identity lacks the permission for the operation
   | 'AZURE_BAD_SIGNATURE' // the vault answered with a signature the key's public half does not verify
+  | 'AZURE_ROTATION_POLICY_INVALID' // a rotation policy file that is not one Key Vault accepts
   | 'AZURE_CREDENTIAL_UNAVAILABLE' // the chosen credential needs environment variables that are not set
   | 'AZURE_SERVICE_ERROR'; // anything else the vault or the network answered (throttled past retries, 5xx, TLS)
 

@@ -1,6 +1,8 @@
 export { AzureError, type AzureErrorCode } from './errors.js';
 export { parseKeyVaultKeyUrl, keyVersionUrl, type KeyVaultKeyUrl, type KeyVaultKind } from './key-url.js';
 export { KeyVaultSigner, type KeyVaultSignerOptions } from './key-vault-signer.js';
+export { KeyVersions, type VaultKeyVersion } from './rotate-key-version.js';
+export { parseRotationPolicy, type RotationPolicy } from './rotation-policy.js';
 export { typedFailureCredential, vaultClientOptions, type VaultClientOptions, type VaultConnection } from './vault-connection.js';
 export {
   AZURE_PIPELINES_VARIABLES,
