@@ -6,6 +6,7 @@ import { digestCommand } from './commands/digest.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keygenCommand } from './commands/keygen.js';
 import { releaseCommand } from './commands/release.js';
+import { rotateKeyCommand } from './commands/rotate-key.js';
 import { signCommand } from './commands/sign.js';
 import { ledgerConsistencyCommand, ledgerTreeHeadCommand } from './commands/ledger.js';
 import { logCommand } from './commands/log.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   logCommand,
   verifyCommand,
   inspectCommand,
+  rotateKeyCommand,
   trustInitCommand,
   trustAddIssuerCommand,
   trustAddServiceCommand,
