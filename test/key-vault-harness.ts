@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { KeyClient } from '@azure/keyvault-keys';
+import { EmulatorCredential, vaultClientOptions } from '@countersign/azure';
+import { CLI_BIN } from './cli-harness.js';
+
+export interface RunningKeyVault {
+  url: string;
+  caPath: string;
+  /** The real SDK, trusting the CA the emulator printed: what a test checks the vault with. */
+  keys: KeyClient;
+  stop: () => Promise<number | null>;
+}
+
+/** Starts `countersign dev key-vault` as a child process and resolves once it prints where it listens (15 s at most). */
+export function startKeyVault(args: string[]): Promise<RunningKeyVault> {
+  const child = spawn(process.execPath, [CLI_BIN, 'dev', 'key-vault', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`countersign dev key-vault printed nothing within 15 s: ${stderr}`));
+    }, 15_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^listening on (https:\/\/\S+) ca (\S+)\n/.exec(stdout);
+      if (!match) return;
+      clearTimeout(timer);
+      const [, url, caPath] = match as unknown as [string, string, string];
+      const connection = { credential: new EmulatorCredential(), emulatorCaPem: readFileSync(caPath, 'utf8') };
+      resolve({ url, caPath, keys: new KeyClient(url, connection.credential, vaultClientOptions(connection)), stop });
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`countersign dev key-vault exited (${code}) before listening: ${stderr}`));
+    });
+  });
+}
