@@ -33,7 +33,8 @@ export function bearerScope(token: string | TokenSource, service: URL): BearerSc
     throw new CliError('USAGE', 'COUNTERSIGN_TOKEN is not a bearer token (RFC 6750 allows letters, digits and -._~+/ followed by =)');
   }
   if (!tokenMayTravelTo(service)) {
-    throw new CliError('USAGE', `a bearer token is configured but ${service.origin} is plain http on a non-loopback host; use https, or give no token`);
+    const what = typeof token === 'string' ? 'COUNTERSIGN_TOKEN is set' : 'an Azure credential is to give a token';
+    throw new CliError('USAGE', `${what} but ${service.origin} is plain http on a non-loopback host; use https, or give no token`);
   }
   const header = async (): Promise<string> => `Bearer ${checkedToken(typeof token === 'string' ? token : await token.token(), service.origin)}`;
   return { authorizationFor: async (url) => (url.origin === service.origin && tokenMayTravelTo(url) ? header() : undefined) };
