@@ -3,6 +3,8 @@ import { CLI_BIN } from './cli-harness.js';
 
 export interface RunningServer {
   url: string;
+  /** With --tls: the service identity PEM the server printed. */
+  identity?: string;
   child: ChildProcess;
   stderr: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
@@ -29,10 +31,10 @@ export function startServer(args: string[], options: { cwd?: string; timeoutMs?:
     }, options.timeoutMs ?? 15_000);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /^listening on (http:\/\/\S+)\n/.exec(stdout);
+      const match = /^listening on (https?:\/\/\S+)(?: identity (\S+))?\n/.exec(stdout);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1] as string, child, stderr: () => stderr, stop });
+        resolve({ url: match[1] as string, identity: match[2], child, stderr: () => stderr, stop });
       }
     });
     void exited.then((code) => {

@@ -1,4 +1,5 @@
-import { stringOption } from '../args.js';
+import { stringOption, usage } from '../args.js';
+import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import { releaseArtifact, type ReleaseResult } from '../steps/release.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
@@ -24,7 +25,7 @@ function summary(result: ReleaseResult): string {
 export const releaseCommand: Command = {
   name: 'release',
   summary: 'the main job on embedded defaults: sign FILE, log it, verify it (creates .countersign/ on first use)',
-  help: `Usage: countersign release FILE [--dir .countersign] [--service URL] [--json]
+  help: `Usage: countersign release FILE [--dir .countersign] [--service URL [--service-identity FILE]] [--json]
 
 Runs the whole gate with no cloud account: on first use it creates --dir (default .countersign/ in
 the working directory) holding a development ES256 key, a certificate for it (from a throwaway CA) and a
@@ -33,14 +34,15 @@ registers it with the embedded ledger in DIR/ledger (in this process, no server 
 the SCRAPI service at --service URL, keeps the receipt in FILE.cose, verifies the whole as a
 release gate would (receipt included), and prints a short summary. The dev policy pins the keys of
 the service it registers with the first time it meets it.
-Exit codes: 0 released, 1 verification failed, 2 wrong usage or unreadable input.`,
-  options: { dir: { type: 'string' }, service: { type: 'string' }, ...JSON_OPTION },
+Exit codes: 0 released, 1 verification failed, 2 wrong usage or unreadable input.
+${SERVICE_OPTIONS_HELP}`,
+  options: { dir: { type: 'string' }, service: { type: 'string' }, ...SERVICE_OPTIONS, ...JSON_OPTION },
   positionals: { min: 1, max: 1, name: 'FILE' },
   async run(args, context) {
-    const result = await releaseArtifact(
-      { file: args.positionals[0] as string, dir: stringOption(args, 'dir') ?? '.countersign', serviceUrl: stringOption(args, 'service') },
-      context.host,
-    );
+    const serviceUrl = stringOption(args, 'service');
+    if (!serviceUrl && Object.keys(SERVICE_OPTIONS).some((name) => args.values[name] !== undefined)) throw usage(this, 'the options for reaching a service go with --service');
+    const serviceClient = serviceUrl ? (await serviceClientFromArgs(this, args, context.host, { url: serviceUrl, timeoutMs: 120_000 })).client : undefined;
+    const result = await releaseArtifact({ file: args.positionals[0] as string, dir: stringOption(args, 'dir') ?? '.countersign', serviceUrl, serviceClient }, context.host);
     if (context.json) printJson(context, result);
     else context.print(summary(result));
     return result.verdict.verified ? 0 : 1;

@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import {
   createLedgerServer,
   DEFAULT_MAX_STATEMENT_BYTES,
+  issueNodeCertificate,
+  loadOrCreateServiceIdentity,
   DEFAULT_SERVER_LIMITS,
   listeningUrl,
   parsePublicUrl,
   resolveServerLimits,
   ServerConfigError,
   TransparencyLedger,
+  type AccessEntry,
   type RegistrationStyle,
   type ServerLimits,
 } from '@countersign/ledger';
@@ -75,6 +78,7 @@ export const serveCommand: Command = {
                         [--policy trust.json] [--registration sync|redirect|operation]
                         [--max-statement-bytes N] [--public-url URL] [--headers-timeout S] [--request-timeout S]
                         [--keep-alive-timeout S] [--body-timeout S] [--max-connections N] [--max-pending-bytes N]
+                        [--tls] [--access-log]
 
 Serves a durable append-only ledger over HTTP with the SCRAPI endpoints Microsoft's service serves:
   GET  /.well-known/transparency-configuration   GET /jwks   GET /.well-known/scitt-keys
@@ -90,6 +94,12 @@ consistency receipt). Registrations are written in fsync'd batches and acknowled
   --registration   how POST /entries answers: sync (201), redirect (303) or operation (202)
   --public-url     the base URL the configuration advertises for jwks_uri and registration_endpoint
                    (default: the address on "listening on"); the request's Host header is never used
+  --tls            serve HTTPS the way a CCF service (Microsoft Signing Transparency) does: a service
+                   identity (a self-signed CA, DIR-service-identity.pem beside DIR, kept across
+                   restarts) issues the server's certificate at each start; clients pin the identity
+                   (countersign log --service-identity DIR-service-identity.pem)
+  --access-log     one line per request on standard error: method, path and query, and whether an
+                   Authorization header came (never its value); with --tls also failed handshakes
 Limits (a client past one is answered with problem details and its connection closed):
   --headers-timeout     seconds for a request's headers to arrive (default ${seconds(DEFAULT_SERVER_LIMITS.headersTimeoutMs)}; 408)
   --request-timeout     seconds for a whole request, body included, to arrive (default ${seconds(DEFAULT_SERVER_LIMITS.requestTimeoutMs)}; 408)
@@ -99,7 +109,8 @@ Limits (a client past one is answered with problem details and its connection cl
   --max-pending-bytes   bytes all unfinished uploads may hold together, at least --max-statement-bytes
                         (default ${DEFAULT_SERVER_LIMITS.maxPendingBodyBytes}; past it: 503 with Retry-After)
   --max-statement-bytes the largest statement taken (default ${DEFAULT_MAX_STATEMENT_BYTES}; 413)
-The first line on standard output is "listening on <URL>". --port 0 picks a free port.`,
+The first line on standard output is "listening on <URL>", with --tls "listening on <URL> identity <PEM path>".
+--port 0 picks a free port.`,
   options: {
     data: { type: 'string' },
     host: { type: 'string' },
@@ -116,6 +127,8 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
     'body-timeout': { type: 'string' },
     'max-connections': { type: 'string' },
     'max-pending-bytes': { type: 'string' },
+    tls: { type: 'boolean' },
+    'access-log': { type: 'boolean' },
   },
   positionals: { min: 0, max: 0, name: '' },
   async run(args, context) {
@@ -137,12 +150,19 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
       trust: policyPath ? await readPolicyFile(policyPath) : undefined,
       maxStatementBytes,
     });
+    const identity = args.values.tls === true ? await loadOrCreateServiceIdentity(dir) : undefined;
+    // The node certificate names every address a client may use: loopback, the bound host and the public URL's host.
+    const tls = identity && issueNodeCertificate(identity, [host, '127.0.0.1', '::1', 'localhost', ...(publicUrl ? [new URL(publicUrl).hostname] : [])]);
+    const accessLog = args.values['access-log'] === true;
     const server = createLedgerServer({
       ledger,
       registration,
       maxBodyBytes: maxStatementBytes,
       limits,
       publicUrl,
+      tls,
+      onRequest: accessLog ? (entry: AccessEntry) => process.stderr.write(`access: ${entry.method} ${entry.target} authorization=${entry.authorization ? 'present' : 'absent'}\n`) : undefined,
+      onTlsError: accessLog ? (reason: string) => process.stderr.write(`access: TLS handshake failed: ${reason}\n`) : undefined,
       onInternalError: (error) => context.host.warn(`internal error: ${error instanceof Error ? error.message : String(error)}`),
     });
     try {
@@ -156,8 +176,8 @@ The first line on standard output is "listening on <URL>". --port 0 picks a free
       const reason = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges' : `cannot be used (${code ?? 'unknown error'})`;
       throw new CliError('USAGE', `${host}:${listenPort} ${reason}`);
     }
-    const url = listeningUrl(server.address() as AddressInfo);
-    context.print(`listening on ${url}`);
+    const url = listeningUrl(server.address() as AddressInfo, identity !== undefined);
+    context.print(identity ? `listening on ${url} identity ${identity.certificatePath}` : `listening on ${url}`);
     context.host.info(`ledger ${dir}: ${ledger.treeSize} entries; receipts signed by ${(await ledger.serviceKeys()).issuer}; registration style ${registration}; public URL ${publicUrl ?? url}`);
     return new Promise<number>((resolve) => {
       const stop = (): void => {

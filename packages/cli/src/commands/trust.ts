@@ -2,7 +2,7 @@ import { addIssuer, addService, coseKeySetToJwks, emptyPolicy, isCountersignErro
 import { flag, listOption, requiredOption, stringOption, usage } from '../args.js';
 import { CliError } from '../errors.js';
 import { readInput } from '../io/files.js';
-import { ScrapiClient } from '../transparency/scrapi-client.js';
+import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs, serviceUrlKey } from '../transparency/client-from-args.js';
 import { readPolicyFile, writePolicyFile } from '../io/policy-file.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
@@ -78,7 +78,8 @@ export const trustAddServiceCommand: Command = {
   name: 'trust add-service',
   summary: "pin a transparency service's receipt keys into a trust policy",
   help: `Usage: countersign trust add-service --policy trust.json (--url URL | --iss NAME --jwks FILE [--jwks-uri URL])
-                                    [--fetch-keys] [--json]
+                                    [--fetch-keys] [--service-identity FILE | --service-identity-url URL]
+                                    [--azure-credential C] [--api-version V] [--json]
 
 Trusts receipts from a transparency service by pinning its keys now, so that verification never
 fetches them later.
@@ -86,7 +87,10 @@ fetches them later.
   --iss    the service's CWT issuer (as its receipts name it), with --jwks: a JWK set (JSON) or a
            COSE_KeySet (CBOR, as /.well-known/scitt-keys serves it)
   --fetch-keys   let verification fetch keys this policy does not pin (a rotated service key),
-                 and only from the service's jwks_uri; verification is offline without it`,
+                 and only from the service's jwks_uri; verification is offline without it
+With --url, the service identity pinned for the connection (given, fetched, or already stored for
+that URL) is stored with the service, so later commands given this policy pin it without a fetch.
+${SERVICE_OPTIONS_HELP}`,
   options: {
     policy: { type: 'string' },
     url: { type: 'string' },
@@ -94,6 +98,7 @@ fetches them later.
     jwks: { type: 'string' },
     'jwks-uri': { type: 'string' },
     'fetch-keys': { type: 'boolean' },
+    ...SERVICE_OPTIONS,
     ...JSON_OPTION,
   },
   positionals: { min: 0, max: 0, name: '' },
@@ -104,10 +109,22 @@ fetches them later.
     const jwksPath = stringOption(args, 'jwks');
     if (url && (iss || jwksPath)) throw usage(this, 'give either --url, or --iss with --jwks');
     if (!url && !(iss && jwksPath)) throw usage(this, 'missing --url (or --iss with --jwks)');
-    const keys = url
-      ? await new ScrapiClient({ url, timeoutMs: 30_000 }).serviceKeys()
-      : { issuer: iss as string, jwks: await readJwks(jwksPath as string), jwksUri: stringOption(args, 'jwks-uri') };
-    const policy = addService(await readPolicyFile(policyPath), { iss: keys.issuer, jwks: keys.jwks, jwksUri: keys.jwksUri, fetchKeys: args.values['fetch-keys'] === true });
+    if (!url && Object.keys(SERVICE_OPTIONS).some((name) => args.values[name] !== undefined)) throw usage(this, 'the options for reaching a service go with --url');
+    const current = await readPolicyFile(policyPath);
+    let keys: { issuer: string; jwks: JsonWebKeySet; jwksUri?: string };
+    let reached: { url: string; serviceIdentity?: string } | undefined;
+    if (url) {
+      const { client, serviceIdentity } = await serviceClientFromArgs(this, args, context.host, { url, timeoutMs: 30_000, policy: current });
+      try {
+        keys = await client.serviceKeys();
+      } finally {
+        client.close();
+      }
+      reached = { url: serviceUrlKey(url), serviceIdentity };
+    } else {
+      keys = { issuer: iss as string, jwks: await readJwks(jwksPath as string), jwksUri: stringOption(args, 'jwks-uri') };
+    }
+    const policy = addService(current, { iss: keys.issuer, jwks: keys.jwks, jwksUri: keys.jwksUri, fetchKeys: args.values['fetch-keys'] === true, ...reached });
     await writePolicyFile(policyPath, policy);
     if (context.json) printJson(context, policy.services.find((service) => service.iss === keys.issuer));
     else context.host.info(`trusted receipts from ${keys.issuer} (${keys.jwks.keys.length} key(s)) in ${policyPath}`);

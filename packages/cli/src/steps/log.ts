@@ -49,6 +49,8 @@ export async function logStatements(input: LogStepInput, host: Host): Promise<Lo
         results[position] = { statement: path, ok: true, entryId, output };
       } catch (error) {
         if (!isCountersignError(error) || error.area === 'cli') throw error;
+        // An untrusted TLS certificate fails every statement alike: one reason, for the whole run.
+        if (error.code === 'TS_TLS') throw error;
         const reason = error.area === 'registration' ? `refused before sending (the service would refuse it too): ${error.message}` : error.message;
         host.warn(`${path}: ${reason}`);
         results[position] = { statement: path, ok: false, reason, code: error.code };

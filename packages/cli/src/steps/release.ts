@@ -17,6 +17,8 @@ export interface ReleaseInput {
   dir: string;
   /** A SCRAPI service to register with instead of the embedded ledger. */
   serviceUrl?: string;
+  /** The client for serviceUrl when the caller built it (service identity, token, api-version). */
+  serviceClient?: ScrapiClient;
   now?: Date;
 }
 
@@ -58,6 +60,7 @@ async function ensureDevSetup(dir: string, host: Host): Promise<DevSetup> {
 
 /** Opens the transparency service for this release: the embedded ledger in DIR/ledger, or a SCRAPI service. */
 async function openService(input: ReleaseInput): Promise<{ service: TransparencyService; close: () => Promise<void> }> {
+  if (input.serviceClient) return { service: input.serviceClient, close: async () => input.serviceClient?.close() };
   if (input.serviceUrl) return { service: new ScrapiClient({ url: input.serviceUrl, timeoutMs: 120_000 }), close: async () => undefined };
   const ledgerDir = join(input.dir, 'ledger');
   const { signer } = await serviceKeyAt(defaultServiceKeyPath(ledgerDir));

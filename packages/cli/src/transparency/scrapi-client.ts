@@ -1,8 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decode, TransparencyError, type CborMap, type Registration, type ServiceKeys, type TransparencyService } from '@countersign/core';
+import { decode, isCertificatePem, TransparencyError, type CborMap, type Registration, type ServiceKeys, type TransparencyService } from '@countersign/core';
 import { CliError } from '../errors.js';
+import { defaultApiVersion } from './api-version.js';
 import { bearerScope, type BearerScope } from './bearer-scope.js';
+import { CONFIDENTIAL_LEDGER_SCOPE, credentialTokenSource, type AccessTokenCredential } from './credential-token.js';
+import { HttpTransport } from './http-transport.js';
 import { problemText } from './problem-details.js';
+import { tlsFailure } from './tls-failure.js';
 
 export interface ScrapiClientOptions {
   /** The service's base URL, e.g. https://example.confidential-ledger.azure.com */
@@ -20,6 +24,22 @@ export interface ScrapiClientOptions {
    * only when that origin is https or loopback; never logged, never quoted in an error.
    */
   token?: string;
+  /** Instead of `token`: an Azure credential asked for a token of `tokenScope`, under the same rules. */
+  credential?: AccessTokenCredential;
+  /** Default: the Confidential Ledger scope, https://confidential-ledger.azure.com/.default */
+  tokenScope?: string;
+  /** Told every token the credential gives, so that the host can mask it. */
+  onToken?: (token: string) => void;
+  /**
+   * The service identity (PEM certificate) that alone vouches for the TLS certificate of `url`'s
+   * origin, as CCF services present; every other origin keeps the public CA store.
+   */
+  serviceIdentity?: string;
+  /**
+   * The api-version query parameter sent on every request to `url`'s origin. Default: the Code
+   * Transparency GA version for https://NAME.confidential-ledger.azure.com, none elsewhere; false: none.
+   */
+  apiVersion?: string | false;
 }
 
 interface Answer {
@@ -41,6 +61,10 @@ export class ScrapiClient implements TransparencyService {
   private readonly pollIntervalMs: number;
   private readonly maxWaitMs: number;
   private readonly bearer: BearerScope | undefined;
+  private readonly transport: HttpTransport;
+  private readonly apiVersion: string | undefined;
+  /** A TLS failure per origin: a second request there would fail the same way, so it is not made. */
+  private readonly tlsFailures = new Map<string, TransparencyError>();
 
   constructor(options: ScrapiClientOptions) {
     try {
@@ -54,7 +78,21 @@ export class ScrapiClient implements TransparencyService {
     // Credentials in a URL would be quoted in every message that names the service.
     if (this.base.username || this.base.password) throw new CliError('USAGE', 'service URL must not carry a user name or password; give a bearer token in COUNTERSIGN_TOKEN');
     this.name = this.base.href.replace(/\/$/, '');
-    this.bearer = options.token === undefined ? undefined : bearerScope(options.token, this.base);
+    if (options.token !== undefined && options.credential !== undefined) throw new CliError('USAGE', 'give a bearer token or an Azure credential, not both');
+    this.bearer =
+      options.token !== undefined
+        ? bearerScope(options.token, this.base)
+        : options.credential !== undefined
+          ? bearerScope(credentialTokenSource(options.credential, options.tokenScope ?? CONFIDENTIAL_LEDGER_SCOPE, options.onToken), this.base)
+          : undefined;
+    if (options.serviceIdentity !== undefined) {
+      if (this.base.protocol !== 'https:') throw new CliError('USAGE', `a service identity pins TLS, and ${this.base.origin} is plain http`);
+      if (!isCertificatePem(options.serviceIdentity)) throw new CliError('INPUT_UNREADABLE', 'the service identity is not a PEM certificate');
+    }
+    this.transport = new HttpTransport(options.serviceIdentity === undefined ? new Map() : new Map([[this.base.origin, options.serviceIdentity]]));
+    const apiVersion = options.apiVersion === undefined ? defaultApiVersion(this.base) : options.apiVersion || undefined;
+    if (apiVersion !== undefined && !/^[A-Za-z0-9.-]{1,64}$/.test(apiVersion)) throw new CliError('USAGE', `api-version "${apiVersion}" is not a version (letters, digits, "." and "-")`);
+    this.apiVersion = apiVersion;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetries = options.maxRetries ?? 5;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -170,7 +208,9 @@ export class ScrapiClient implements TransparencyService {
 
   /** One request, retried with backoff on overload and dropped connections; every wait bounded by the deadline. */
   private async request(method: 'GET' | 'POST', path: string | URL, deadline: number, body?: Uint8Array): Promise<Answer> {
-    const url = path instanceof URL ? path : new URL(path, this.base);
+    const url = this.withApiVersion(path instanceof URL ? path : new URL(path, this.base));
+    const knownTlsFailure = this.tlsFailures.get(url.origin);
+    if (knownTlsFailure) throw knownTlsFailure;
     let lastProblem = '';
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       const remaining = deadline - Date.now();
@@ -180,6 +220,12 @@ export class ScrapiClient implements TransparencyService {
         answer = await this.fetchOnce(method, url, remaining, body);
       } catch (error) {
         if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') break;
+        if (error instanceof TransparencyError) throw error;
+        const tls = tlsFailure(error, this.name, this.transport.isPinned(url));
+        if (tls) {
+          this.tlsFailures.set(url.origin, tls);
+          throw tls;
+        }
         lastProblem = connectionProblem(error);
       }
       if (answer && !RETRYABLE.has(answer.status)) return answer;
@@ -195,12 +241,25 @@ export class ScrapiClient implements TransparencyService {
   private async fetchOnce(method: string, url: URL, timeoutMs: number, body?: Uint8Array): Promise<Answer> {
     const headers: Record<string, string> = { accept: 'application/scitt-receipt+cose, application/cbor, application/cose, application/json' };
     if (body) headers['content-type'] = 'application/cose';
-    const authorization = this.bearer?.authorizationFor(url);
+    const authorization = await this.bearer?.authorizationFor(url);
     if (authorization) headers.authorization = authorization;
-    // redirect: 'manual' because fetch would carry the Authorization header along a redirect; the
-    // client follows the redirects SCRAPI uses itself, deciding for each hop whether the token goes.
-    const response = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()), url: url.href };
+    // The transport never follows redirects: the client follows the ones SCRAPI uses itself,
+    // deciding for each hop whether the token goes.
+    const answer = await this.transport.send({ method, url, headers, body, timeoutMs });
+    return { ...answer, url: url.href };
+  }
+
+  /** The service's own URLs carry the api-version; other origins a Location names are left as they are. */
+  private withApiVersion(url: URL): URL {
+    if (this.apiVersion === undefined || url.origin !== this.base.origin || url.searchParams.has('api-version')) return url;
+    const versioned = new URL(url);
+    versioned.searchParams.set('api-version', this.apiVersion);
+    return versioned;
+  }
+
+  /** Lets go of kept-alive connections to a pinned service. */
+  close(): void {
+    this.transport.close();
   }
 
   /** Sleeps for Retry-After (seconds or an HTTP date), or `fallback`, capped by maxWaitMs and the deadline. */
@@ -262,6 +321,6 @@ function problemSuffix(answer: Answer): string {
 }
 
 function connectionProblem(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? 'connection failed';
+  const { code, cause, message } = error as { code?: string; cause?: { code?: string; message?: string }; message?: string };
+  return code ?? cause?.code ?? cause?.message ?? message ?? 'connection failed';
 }

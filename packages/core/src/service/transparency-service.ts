@@ -6,7 +6,8 @@ export type TransparencyErrorCode =
   | 'TS_UNAVAILABLE' // unreachable, or failing with 5xx / 429 after every retry
   | 'TS_TIMEOUT' // registration did not finish within the time allowed
   | 'TS_PROTOCOL' // an answer that SCRAPI does not allow (status, content type, body)
-  | 'TS_NOT_FOUND'; // an unknown entry or operation
+  | 'TS_NOT_FOUND' // an unknown entry or operation
+  | 'TS_TLS'; // the service's TLS certificate is not trusted (or it does not speak TLS): a setting to fix, never retried
 
 export class TransparencyError extends CountersignError<TransparencyErrorCode> {
   readonly area = 'transparency';

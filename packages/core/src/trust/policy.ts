@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { keyIdOf, publicJwkOf, unusableKeyReason } from '../cose/keys.js';
+import { isCertificatePem } from '../x509/pem.js';
 import { PolicyError } from './errors.js';
 
 export const POLICY_VERSION = 1;
@@ -33,6 +34,13 @@ export interface ServiceRule {
    * service). Off by default: verification is offline.
    */
   fetchKeys?: boolean;
+  /** The service's base URL, as `trust add-service --url` was given it; names the service for `serviceIdentity`. */
+  url?: string;
+  /**
+   * The TLS identity (PEM certificate) the service presents at `url` instead of a public CA's, as CCF
+   * services such as Microsoft Signing Transparency do. Stored so later runs pin it without a fetch.
+   */
+  serviceIdentity?: string;
 }
 
 export interface ReceiptRules {
@@ -139,10 +147,26 @@ function readService(value: unknown, index: number): ServiceRule {
   if (value.jwksUri !== undefined && typeof value.jwksUri !== 'string') fail(`${where}.jwksUri must be text`);
   if (value.fetchKeys !== undefined && typeof value.fetchKeys !== 'boolean') fail(`${where}.fetchKeys must be true or false`);
   if (value.fetchKeys && !value.jwksUri) fail(`${where}.fetchKeys needs a jwksUri to fetch from`);
+  if (value.url !== undefined && (typeof value.url !== 'string' || !isServiceUrl(value.url))) fail(`${where}.url must be an http or https URL`);
+  if (value.serviceIdentity !== undefined) {
+    if (typeof value.url !== 'string') fail(`${where}.serviceIdentity needs the url it is presented at`);
+    if (typeof value.serviceIdentity !== 'string' || !isCertificatePem(value.serviceIdentity)) fail(`${where}.serviceIdentity must be a PEM certificate`);
+  }
   const rule: ServiceRule = { iss: value.iss, jwks: { keys: value.jwks.keys as JsonWebKey[] } };
   if (value.jwksUri !== undefined) rule.jwksUri = value.jwksUri as string;
   if (value.fetchKeys === true) rule.fetchKeys = true;
+  if (value.url !== undefined) rule.url = value.url as string;
+  if (value.serviceIdentity !== undefined) rule.serviceIdentity = value.serviceIdentity as string;
   return rule;
+}
+
+function isServiceUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 function readReceiptRules(value: unknown): ReceiptRules {
@@ -231,6 +255,8 @@ export interface AddServiceInput {
   jwks: { keys: JsonWebKey[] };
   jwksUri?: string;
   fetchKeys?: boolean;
+  url?: string;
+  serviceIdentity?: string;
 }
 
 /** Returns the policy with the service's receipt keys pinned; a service already there has its keys replaced. */
@@ -241,6 +267,12 @@ export function addService(policy: TrustPolicy, input: AddServiceInput): TrustPo
   if (input.fetchKeys) {
     if (!input.jwksUri) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss} can only allow key fetching with a jwks_uri`);
     service.fetchKeys = true;
+  }
+  if (input.url) service.url = input.url;
+  if (input.serviceIdentity) {
+    if (!input.url) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss}: a service identity is stored with the URL it is presented at`);
+    if (!isCertificatePem(input.serviceIdentity)) throw new PolicyError('POLICY_MALFORMED', `service ${input.iss}: the service identity is not a PEM certificate`);
+    service.serviceIdentity = input.serviceIdentity;
   }
   const services = [...policy.services.filter((existing) => existing.iss !== input.iss), service];
   checkServices(services);

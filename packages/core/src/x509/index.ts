@@ -1,5 +1,5 @@
 export { X509Error, type X509ErrorCode } from './errors.js';
-export { parsePemCertificates, certificateToPem } from './pem.js';
+export { parsePemCertificates, certificateToPem, isCertificatePem } from './pem.js';
 export { Certificate, parseCertificate, MAX_CERTIFICATE_SIZE, type FingerprintAlgorithm } from './certificate.js';
 export type { NameAttribute, NameAttributeInput } from './name.js';
 export { KEY_USAGE_BITS, type Extension, type KeyUsage, type SubjectAltName } from './extensions.js';

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { X509Error } from './errors.js';
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
@@ -35,4 +36,14 @@ export function certificateToPem(der: Uint8Array): string {
   const base64 = Buffer.from(der).toString('base64');
   const lines = base64.match(/.{1,64}/g) ?? [];
   return ['-----BEGIN CERTIFICATE-----', ...lines, '-----END CERTIFICATE-----', ''].join('\n');
+}
+
+/** True when `text` holds PEM certificates only that parse as X.509 (a service identity, a CA bundle). */
+export function isCertificatePem(text: string): boolean {
+  try {
+    for (const der of parsePemCertificates(text)) new X509Certificate(der);
+    return true;
+  } catch {
+    return false;
+  }
 }

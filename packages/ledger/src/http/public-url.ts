@@ -20,7 +20,7 @@ export function parsePublicUrl(text: string): string {
 }
 
 /** The address a listening server is reached at, as `countersign serve` prints it on "listening on <URL>". */
-export function listeningUrl(address: AddressInfo): string {
+export function listeningUrl(address: AddressInfo, secure = false): string {
   const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${secure ? 'https' : 'http'}://${host}:${address.port}`;
 }
