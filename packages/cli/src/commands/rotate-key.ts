@@ -2,6 +2,8 @@ import { parseRotationPolicy } from '@countersign/azure';
 import { flag, requiredOption, stringOption } from '../args.js';
 import { readTextInput } from '../io/files.js';
 import { KEY_OPTIONS, vaultConnection } from '../io/open-signer.js';
+import { readPolicyFile } from '../io/policy-file.js';
+import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import { RotationError } from '../steps/rotation-error.js';
 import { DEFAULT_ROTATION_LEDGER, rotateKey, type RotateKeyResult } from '../steps/rotate-key.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
@@ -22,7 +24,7 @@ export const rotateKeyCommand: Command = {
   name: 'rotate-key',
   summary: 'make a new Key Vault key version, log the rotation, and move the trust policy to it',
   help: `Usage: countersign rotate-key --key KEY_URL [--azure-credential C] [--key-vault-ca CA.pem] [--policy trust.json]
-                             [--issuer ISS] [--service URL | --ledger DIR] [--rotation-policy FILE]
+                             [--issuer ISS] [--service URL [service options] | --ledger DIR] [--rotation-policy FILE]
                              [--disable-previous] [--out DIR] [--json]
 
 Creates a new version of the Key Vault / Managed HSM key, signs a key-rotation statement with the
@@ -36,7 +38,7 @@ Statements signed by the previous version then verify only when registered befor
   --policy           the trust policy to update (written atomically, after registration)
   --issuer           the CWT iss the key signs as (default: the policy's issuer that trusts the
                      previous version; without --policy, its key id, as sign does)
-  --service          register with this SCRAPI service (COUNTERSIGN_TOKEN as for log); without it, with
+  --service          register with this SCRAPI service (token and TLS as for log); without it, with
                      the embedded ledger in --ledger DIR (default ${DEFAULT_ROTATION_LEDGER}, as release uses)
   --rotation-policy  a Key Vault rotation policy (JSON, as az keyvault key rotation-policy takes)
                      to set on the key before rotating
@@ -46,9 +48,12 @@ Statements signed by the previous version then verify only when registered befor
   --azure-credential, --key-vault-ca   as for sign
 A run that fails after the new version was made says so and exits 1; run it again with
 --key <previous version URL> to finish. Exit codes: 0 rotated, 1 rotation not finished,
-2 wrong usage or unreadable input (nothing changed).`,
+2 wrong usage or unreadable input (nothing changed).
+
+${SERVICE_OPTIONS_HELP}`,
   options: {
     ...KEY_OPTIONS,
+    ...SERVICE_OPTIONS,
     policy: { type: 'string' },
     issuer: { type: 'string' },
     service: { type: 'string' },
@@ -60,8 +65,11 @@ A run that fails after the new version was made says so and exits 1; run it agai
   },
   positionals: { min: 0, max: 0, name: '' },
   async run(args, context) {
-    const token = process.env.COUNTERSIGN_TOKEN?.trim() || undefined;
-    if (token) context.host.setSecret(token);
+    const serviceUrl = stringOption(args, 'service');
+    const policyPath = stringOption(args, 'policy');
+    const service = serviceUrl
+      ? (await serviceClientFromArgs(this, args, context.host, { url: serviceUrl, timeoutMs: 120_000, policy: policyPath ? await readPolicyFile(policyPath) : undefined })).client
+      : undefined;
     const rotationPolicyPath = stringOption(args, 'rotation-policy');
     const rotationPolicy = rotationPolicyPath === undefined ? undefined : parseRotationPolicy(await readTextInput(rotationPolicyPath, 'rotation policy'));
     try {
@@ -70,10 +78,9 @@ A run that fails after the new version was made says so and exits 1; run it agai
           keyUrl: requiredOption(this, args, 'key'),
           algorithm: stringOption(args, 'alg'),
           connection: await vaultConnection({ azureCredential: stringOption(args, 'azure-credential'), keyVaultCa: stringOption(args, 'key-vault-ca') }),
-          policyPath: stringOption(args, 'policy'),
+          policyPath,
           issuer: stringOption(args, 'issuer'),
-          serviceUrl: stringOption(args, 'service'),
-          token,
+          service,
           ledgerDir: stringOption(args, 'ledger'),
           rotationPolicy,
           disablePrevious: flag(args, 'disable-previous'),

@@ -28,7 +28,6 @@ import type { Host } from '../host.js';
 import { exists, readInput, writeOutput } from '../io/files.js';
 import { readPolicyFile, writePolicyFile } from '../io/policy-file.js';
 import { defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt } from '../io/service-key.js';
-import { ScrapiClient } from '../transparency/scrapi-client.js';
 import { RotationError } from './rotation-error.js';
 
 export interface RotateKeyInput {
@@ -41,9 +40,8 @@ export interface RotateKeyInput {
   policyPath?: string;
   /** The CWT iss the key signs as; by default the policy's issuer holding the previous version, else its key id. */
   issuer?: string;
-  /** A SCRAPI service to register the rotation statement with; the embedded ledger in `ledgerDir` otherwise. */
-  serviceUrl?: string;
-  token?: string;
+  /** The service to register the rotation statement with, opened by the front end; the embedded ledger in `ledgerDir` otherwise. */
+  service?: TransparencyService;
   ledgerDir?: string;
   /** Set on the key before a new version is made. */
   rotationPolicy?: RotationPolicy;
@@ -96,7 +94,7 @@ interface OpenedService {
  * admitting exactly this issuer's previous key, since a statement with only a kid needs a policy there.
  */
 async function openService(input: RotateKeyInput, issuer: string, previous: VaultKeyVersion): Promise<OpenedService> {
-  if (input.serviceUrl) return { service: new ScrapiClient({ url: input.serviceUrl, timeoutMs: 120_000, token: input.token }), close: async () => undefined };
+  if (input.service) return { service: input.service, close: async () => undefined };
   const ledgerDir = input.ledgerDir ?? DEFAULT_ROTATION_LEDGER;
   const { signer } = await serviceKeyAt(defaultServiceKeyPath(ledgerDir));
   const ledger = await TransparencyLedger.open({
