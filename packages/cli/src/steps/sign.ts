@@ -72,7 +72,7 @@ async function checkChainMatchesSigner(signer: Signer, x5chain: Uint8Array[], so
   const leafKeyId = keyIdOf(leaf.publicKey);
   const signingKeyId = keyIdOf(await signer.publicKey());
   if (leafKeyId !== signingKeyId) {
-    throw new CliError('INPUT_UNREADABLE', `the certificate from ${source} is for another key (key id ${leafKeyId.slice(0, 16)}...) than the signing key${keyName ? ` ${keyName}` : ''} (key id ${signingKeyId.slice(0, 16)}...)`);
+    throw new CliError('INPUT_UNREADABLE', `the certificate from ${source} is not for the signing key${keyName ? ` ${keyName}` : ''} (its key id is ${leafKeyId.slice(0, 16)}..., the signing key's ${signingKeyId.slice(0, 16)}...)`);
   }
 }
 
