@@ -27,3 +27,6 @@ export {
 } from './emulator/key-vault-emulator.js';
 export { parseKeySpec, KeySpecError, type NamedKeySpec } from './emulator/key-spec.js';
 export type { VaultFlavor } from './emulator/answers.js';
+export { ThrottleGate, MAX_RETRY_AFTER_MS, SIGN_MAX_RETRIES } from './throttle-gate.js';
+export { parseKeyVaultCertificateReference, type KeyVaultCertificateUrl } from './certificate-url.js';
+export { readVaultCertificateLeaf, type VaultCertificateLeaf } from './key-vault-certificate.js';

@@ -21,6 +21,14 @@ function notAKeyUrl(text: string, why: string): AzureError {
   return new AzureError('AZURE_NOT_A_KEY_URL', `"${shown}" is not a Key Vault key URL: ${why} (expected https://NAME.vault.azure.net/keys/KEY[/VERSION] or https://NAME.managedhsm.azure.net/keys/KEY[/VERSION])`);
 }
 
+/** Which service a host is; other hosts are an emulator when the caller says so, else refused. */
+export function vaultKindOfHost(hostname: string, options: { emulator?: boolean } = {}): KeyVaultKind | undefined {
+  const host = hostname.toLowerCase();
+  if (VAULT_HOST.test(host)) return 'vault';
+  if (MANAGED_HSM_HOST.test(host)) return 'managed-hsm';
+  return options.emulator ? 'emulator' : undefined;
+}
+
 /**
  * Parses a key URL. Hosts other than Key Vault and Managed HSM are accepted only when the caller says
  * it talks to an emulator, so a typo can never send a signing request (and a token) somewhere else.
@@ -35,12 +43,8 @@ export function parseKeyVaultKeyUrl(text: string, options: { emulator?: boolean 
   if (url.protocol !== 'https:') throw notAKeyUrl(text, 'Key Vault is reached over https only');
   if (url.username || url.password) throw notAKeyUrl(text, 'credentials in the URL are not accepted');
   if (url.search || url.hash) throw notAKeyUrl(text, 'a query or fragment is not part of a key URL');
-  const host = url.hostname.toLowerCase();
-  let kind: KeyVaultKind;
-  if (VAULT_HOST.test(host)) kind = 'vault';
-  else if (MANAGED_HSM_HOST.test(host)) kind = 'managed-hsm';
-  else if (options.emulator) kind = 'emulator';
-  else throw notAKeyUrl(text, `${host} is not a Key Vault or Managed HSM host`);
+  const kind = vaultKindOfHost(url.hostname, options);
+  if (!kind) throw notAKeyUrl(text, `${url.hostname.toLowerCase()} is not a Key Vault or Managed HSM host`);
 
   const segments = url.pathname.split('/').slice(1);
   if (segments[segments.length - 1] === '') segments.pop();

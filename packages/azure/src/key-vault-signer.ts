@@ -5,6 +5,7 @@ import { AzureError } from './errors.js';
 import { keyVersionUrl, parseKeyVaultKeyUrl, type KeyVaultKeyUrl } from './key-url.js';
 import { publicKeyOfVaultKey } from './public-key.js';
 import { signingAlgorithmFor } from './signing-algorithm.js';
+import { SIGN_MAX_RETRIES, ThrottleGate } from './throttle-gate.js';
 import { typedFailureCredential, vaultClientOptions, type VaultConnection } from './vault-connection.js';
 import { vaultFailure } from './vault-errors.js';
 
@@ -32,6 +33,8 @@ export class KeyVaultSigner implements Signer {
     readonly keyVersionUrl: string,
     private readonly verificationKey: KeyObject,
     private readonly cryptography: CryptographyClient,
+    /** The throttle window all of this signer's requests share; its count tells how often the vault throttled. */
+    readonly throttleGate: ThrottleGate,
   ) {
     this.keyIdHex = keyIdOf(verificationKey);
     this.keyId = new TextEncoder().encode(this.keyIdHex);
@@ -52,8 +55,14 @@ export class KeyVaultSigner implements Signer {
       throw new AzureError('AZURE_FORBIDDEN', `${versionUrl} does not permit the sign operation (its key_ops are ${vaultKey.keyOperations.join(', ')})`);
     }
     // Built from the fetched key, the client signs with exactly this version and does not fetch it again.
-    const cryptography = new CryptographyClient(vaultKey, credential, clientOptions);
-    return new KeyVaultSigner(algorithm, versionUrl, publicKey, cryptography);
+    // Signing is what a batch does hundreds of times at once, so it gets the larger retry budget and the
+    // shared throttle window: a throttled vault slows the batch down instead of failing it.
+    const throttleGate = new ThrottleGate();
+    const cryptography = new CryptographyClient(vaultKey, credential, {
+      ...vaultClientOptions({ ...options, maxRetries: options.maxRetries ?? SIGN_MAX_RETRIES }),
+      additionalPolicies: [throttleGate.policy],
+    });
+    return new KeyVaultSigner(algorithm, versionUrl, publicKey, cryptography, throttleGate);
   }
 
   async sign(toBeSigned: Uint8Array): Promise<Uint8Array> {

@@ -16,7 +16,7 @@ export interface VaultConnection {
 }
 
 /** Options every Key Vault client accepts (keys, cryptography, certificates). */
-export type VaultClientOptions = Pick<KeyClientOptions & CryptographyClientOptions, 'tlsOptions' | 'disableChallengeResourceVerification' | 'retryOptions'>;
+export type VaultClientOptions = Pick<KeyClientOptions & CryptographyClientOptions, 'tlsOptions' | 'disableChallengeResourceVerification' | 'retryOptions' | 'additionalPolicies'>;
 
 export function vaultClientOptions(connection: VaultConnection): VaultClientOptions {
   const retryOptions = connection.maxRetries !== undefined ? { retryOptions: { maxRetries: connection.maxRetries } } : {};

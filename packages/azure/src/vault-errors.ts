@@ -19,7 +19,7 @@ function innerCode(error: RestErrorLike): string | undefined {
  * status and the service's error code only: SDK and identity messages can quote request details, and
  * nothing that might hold a token is passed on.
  */
-export function vaultFailure(error: unknown, what: string): AzureError {
+export function vaultFailure(error: unknown, what: string, subject: 'key' | 'certificate' = 'key'): AzureError {
   if (isCountersignError(error) && error instanceof AzureError) return error;
   const failure = (error ?? {}) as RestErrorLike;
   if (failure.name && CREDENTIAL_ERRORS.has(failure.name)) {
@@ -37,7 +37,11 @@ export function vaultFailure(error: unknown, what: string): AzureError {
       }
       return new AzureError('AZURE_FORBIDDEN', `${what}: the identity is not allowed to do this (403 ${code})`);
     case 404:
-      return new AzureError('AZURE_KEY_NOT_FOUND', `${what}: no such key or key version (404 ${code})`);
+      return subject === 'key'
+        ? new AzureError('AZURE_KEY_NOT_FOUND', `${what}: no such key or key version (404 ${code})`)
+        : new AzureError('AZURE_CERTIFICATE_NOT_FOUND', `${what}: no such certificate or certificate version (404 ${code})`);
+    case 429:
+      return new AzureError('AZURE_THROTTLED', `${what}: the vault kept throttling after every retry (429 ${code}); sign fewer at once (--concurrency) or later`);
     case undefined:
       return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault could not be reached (${code})`);
     default:

@@ -50,6 +50,19 @@ export interface CertificateVersion {
   readonly created: number;
 }
 
+/** A certificate whose issuer is "Unknown": the key exists, the certificate waits for the user's CA and a merge. */
+export interface PendingCertificate {
+  readonly name: string;
+  readonly requestId: string;
+  readonly issuerName: string;
+  readonly key: KeyVersion;
+  readonly csr: Uint8Array;
+  readonly policy: Record<string, unknown>;
+  readonly validityMonths: number;
+  status: 'inProgress' | 'completed';
+  readonly created: number;
+}
+
 const DEFAULT_KEY_OPS: Record<'EC' | 'RSA', string[]> = {
   EC: ['sign', 'verify'],
   RSA: ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'],
@@ -71,6 +84,7 @@ export class VaultState {
   private readonly keys = new Map<string, KeyVersion[]>();
   private readonly rotationPolicies = new Map<string, RotationPolicy>();
   private readonly certificates = new Map<string, CertificateVersion[]>();
+  private readonly pendingCertificates = new Map<string, PendingCertificate>();
 
   createKey(name: string, spec: KeySpec, options: { managed?: boolean } = {}): KeyVersion {
     const family = spec.kty.startsWith('EC') ? 'EC' : 'RSA';
@@ -143,6 +157,14 @@ export class VaultState {
     const versions = this.certificates.get(name.toLowerCase());
     if (!version) return versions?.at(-1);
     return versions?.find((certificate) => certificate.version === version.toLowerCase());
+  }
+
+  pendingCertificate(name: string): PendingCertificate | undefined {
+    return this.pendingCertificates.get(name.toLowerCase());
+  }
+
+  setPendingCertificate(pending: PendingCertificate): void {
+    this.pendingCertificates.set(pending.name.toLowerCase(), pending);
   }
 
   publicKeyOf(key: KeyVersion): KeyObject {
