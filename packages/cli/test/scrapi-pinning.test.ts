@@ -53,6 +53,9 @@ let ccfIdentity: ServiceIdentity;
 let publicCa: ServiceIdentity;
 let ccf: TlsService; // vouched for by its own service identity, as a CCF service is
 let publicHost: TlsService; // vouched for by a CA in the process-wide store, as a public host is
+// The agent's options override a request's own (Node spreads them last), so a key left behind, even
+// as undefined, would take the `ca` away from every later request in this worker: restore it exactly.
+const hadStore = Object.hasOwn(globalAgent.options, 'ca');
 const storeBefore = globalAgent.options.ca;
 
 beforeAll(async () => {
@@ -66,7 +69,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  globalAgent.options.ca = storeBefore;
+  if (hadStore) globalAgent.options.ca = storeBefore;
+  else delete globalAgent.options.ca;
   globalAgent.destroy();
   await Promise.all([ccf.stop(), publicHost.stop()]);
   rmSync(scratch, { recursive: true, force: true });
