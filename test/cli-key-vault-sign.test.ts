@@ -6,11 +6,11 @@ import { KeyClient } from '@azure/keyvault-keys';
 import { EmulatorCredential, startKeyVaultEmulator, vaultClientOptions, type VaultConnection } from '@countersign/azure';
 import { keyIdOf } from '@countersign/core';
 import { countersign, countersignAsync, expectOneLineError, scratchDir } from './cli-harness.js';
-import { startDevKeyVault, stopDevKeyVault, type DevKeyVault } from './dev-key-vault-harness.js';
+import { startKeyVault, type RunningKeyVault } from './key-vault-harness.js';
 import { createOwnCa, issueLeaf, requestCertificate, vaultPublicKey } from '../packages/azure/test/own-ca.js';
 
 const { dir, cleanup } = scratchDir('kv-sign');
-let vault: DevKeyVault;
+let vault: RunningKeyVault;
 let keys: KeyClient;
 let certificates: CertificateClient;
 
@@ -37,7 +37,7 @@ function trustPolicy(name: string, issuer: string, publicKeyPem?: string): strin
 }
 
 beforeAll(async () => {
-  vault = await startDevKeyVault([
+  vault = await startKeyVault([
     '--key', 'es256:EC:P-256',
     '--key', 'es384:EC:P-384',
     '--key', 'es512:EC:P-521',
@@ -51,7 +51,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (vault) await stopDevKeyVault(vault);
+  if (vault) await vault.stop();
   cleanup();
 });
 
@@ -195,14 +195,14 @@ describe('a vault that refuses or fails (emulator in this process)', () => {
 });
 
 describe('a batch through a throttling vault', () => {
-  let throttling: DevKeyVault;
+  let throttling: RunningKeyVault;
 
   beforeAll(async () => {
-    throttling = await startDevKeyVault(['--key', 'batch:EC:P-256', '--latency-ms', '20', '--throttle-every', '3']);
+    throttling = await startKeyVault(['--key', 'batch:EC:P-256', '--latency-ms', '20', '--throttle-every', '3']);
   });
 
   afterAll(async () => {
-    if (throttling) await stopDevKeyVault(throttling);
+    if (throttling) await throttling.stop();
   });
 
   it('60 files: every statement written in input order and verifying, progress on standard error only', async () => {

@@ -1,66 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { KeyClient } from '@azure/keyvault-keys';
 import { EmulatorCredential, KeyVaultSigner, vaultClientOptions } from '@countersign/azure';
 import { CLI_BIN } from './cli-harness.js';
-
-interface RunningEmulator {
-  child: ChildProcess;
-  firstLine: string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `countersign dev key-vault` and resolves with its first stdout line; gives up after 15 s. */
-function startDevKeyVault(args: string[]): Promise<RunningEmulator> {
-  const child = spawn(process.execPath, [CLI_BIN, 'dev', 'key-vault', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`countersign dev key-vault printed no first line within 15 s: ${stderr}`));
-    }, 15_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolve({ child, firstLine: stdout.slice(0, newline), exited });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`countersign dev key-vault exited (${code}) before listening: ${stderr}`));
-    });
-  });
-}
-
-async function stop(running: RunningEmulator): Promise<number | null> {
-  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
-  const timer = setTimeout(() => running.child.kill('SIGKILL'), 5_000);
-  const code = await running.exited;
-  clearTimeout(timer);
-  return code;
-}
+import { startKeyVault, type RunningKeyVault } from './key-vault-harness.js';
 
 describe('countersign dev key-vault', () => {
-  let running: RunningEmulator;
+  let running: RunningKeyVault;
   let url: string;
   let caPath: string;
 
   beforeAll(async () => {
-    running = await startDevKeyVault(['--port', '0', '--key', 'release:EC:P-256', '--key', 'legacy:RSA:2048', '--latency-ms', '1']);
-    const match = /^listening on (https:\/\/127\.0\.0\.1:\d+) ca (\S+\.pem)$/.exec(running.firstLine);
-    if (!match) throw new Error(`unexpected first line: ${running.firstLine}`);
-    url = match[1] as string;
-    caPath = match[2] as string;
+    running = await startKeyVault(['--key', 'release:EC:P-256', '--key', 'legacy:RSA:2048', '--latency-ms', '1']);
+    ({ url, caPath } = running);
   });
 
   afterAll(async () => {
-    if (running) await stop(running);
+    if (running) await running.stop();
   });
 
   it('serves the keys it was given to the real SDK, trusting the CA it printed', async () => {
@@ -75,7 +32,7 @@ describe('countersign dev key-vault', () => {
 
   it('stops on SIGTERM with exit code 0 and removes its CA file', async () => {
     expect(existsSync(caPath)).toBe(true);
-    expect(await stop(running)).toBe(0);
+    expect(await running.stop()).toBe(0);
     expect(existsSync(caPath)).toBe(false);
   });
 

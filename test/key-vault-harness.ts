@@ -5,14 +5,21 @@ import { EmulatorCredential, vaultClientOptions } from '@countersign/azure';
 import { CLI_BIN } from './cli-harness.js';
 
 export interface RunningKeyVault {
+  /** https://127.0.0.1:PORT */
   url: string;
+  /** The CA file it printed; trust it with --key-vault-ca. */
   caPath: string;
+  /** Its first line on standard output, as printed. */
+  firstLine: string;
   /** The real SDK, trusting the CA the emulator printed: what a test checks the vault with. */
   keys: KeyClient;
+  /** SIGTERM, then SIGKILL if it has not exited within 5 s; resolves with its exit code. */
   stop: () => Promise<number | null>;
 }
 
-/** Starts `countersign dev key-vault` as a child process and resolves once it prints where it listens (15 s at most). */
+const FIRST_LINE = /^listening on (https:\/\/127\.0\.0\.1:\d+) ca (\S+\.pem)$/;
+
+/** Starts `countersign dev key-vault` as a child process and resolves once it prints where it listens (20 s at most). */
 export function startKeyVault(args: string[]): Promise<RunningKeyVault> {
   const child = spawn(process.execPath, [CLI_BIN, 'dev', 'key-vault', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -29,16 +36,23 @@ export function startKeyVault(args: string[]): Promise<RunningKeyVault> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`countersign dev key-vault printed nothing within 15 s: ${stderr}`));
-    }, 15_000);
+      reject(new Error(`countersign dev key-vault printed nothing within 20 s: ${stderr}`));
+    }, 20_000);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /^listening on (https:\/\/\S+) ca (\S+)\n/.exec(stdout);
-      if (!match) return;
+      const newline = stdout.indexOf('\n');
+      if (newline < 0) return;
       clearTimeout(timer);
+      const firstLine = stdout.slice(0, newline);
+      const match = FIRST_LINE.exec(firstLine);
+      if (!match) {
+        void stop();
+        reject(new Error(`unexpected first line: ${firstLine}`));
+        return;
+      }
       const [, url, caPath] = match as unknown as [string, string, string];
       const connection = { credential: new EmulatorCredential(), emulatorCaPem: readFileSync(caPath, 'utf8') };
-      resolve({ url, caPath, keys: new KeyClient(url, connection.credential, vaultClientOptions(connection)), stop });
+      resolve({ url, caPath, firstLine, keys: new KeyClient(url, connection.credential, vaultClientOptions(connection)), stop });
     });
     void exited.then((code) => {
       clearTimeout(timer);
