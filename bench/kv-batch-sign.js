@@ -1,7 +1,7 @@
 // Batch signing through Key Vault (the project's emulator, in its own process, answering after 50 ms)
 // against the ideal of a pool that only ever waits on the vault: concurrency / latency statements per
 // second. The same run's local-key batch rate and a one-at-a-time run show what the pool buys.
-import { spawn } from 'node:child_process';
+import { startListeningChild } from './listening-child.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { loadavg, tmpdir } from 'node:os';
@@ -23,26 +23,10 @@ const GOAL = 0.8;
 const POOLED_RUNS = 3;
 
 /** `countersign dev key-vault` as a child process, so its work does not share this event loop. */
-function startEmulator() {
-  const child = spawn(process.execPath, [CLI_BIN, 'dev', 'key-vault', '--key', 'bench:EC:P-256', '--latency-ms', String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('dev key-vault did not start within 20 s'));
-    }, 20_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk.toString();
-      const match = /^listening on (\S+) ca (\S+)\n/.exec(stdout);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve({ url: match[1], caPem: readFileSync(match[2], 'utf8'), stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))) });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`dev key-vault exited (${code}) before listening`));
-    });
-  });
+async function startEmulator() {
+  const { firstLine, stop } = await startListeningChild([CLI_BIN, 'dev', 'key-vault', '--key', 'bench:EC:P-256', '--latency-ms', String(LATENCY_MS)]);
+  const [, url, caPath] = /^listening on (\S+) ca (\S+)$/.exec(firstLine);
+  return { url, caPem: readFileSync(caPath, 'utf8'), stop };
 }
 
 function artifacts(dir, count, prefix) {

@@ -1,7 +1,7 @@
 // The embedded ledger: registrations per second over loopback HTTP (`countersign serve` against a bare
 // node:http server, same client, same run), registrations and appends per second in process, and
 // inclusion-proof time over the on-disk store at a million entries.
-import { spawn } from 'node:child_process';
+import { startListeningChild } from './listening-child.js';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -74,37 +74,9 @@ async function makeStatements(count) {
 }
 
 /** Starts a server script as a child and resolves with its URL (first stdout line "listening on URL") and a stop function. */
-function startChild(args) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`${args.join(' ')} did not start within 15 s: ${stderr}`));
-    }, 15_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk.toString();
-      const match = /^listening on (http:\/\/\S+)\n/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ url: match[1], stop });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited (${code}) before listening: ${stderr}`));
-    });
-  });
+async function startChild(args) {
+  const { firstLine, stop } = await startListeningChild(args);
+  return { url: firstLine.slice('listening on '.length).split(' ')[0], stop };
 }
 
 function post(agent, url, body) {

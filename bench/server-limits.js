@@ -1,7 +1,7 @@
 // The HTTP server's limits: resident memory of `countersign serve` while N clients each hold an
 // unfinished 1 MiB upload, with the default limits in force, against the same server idle; and, for
 // comparison, the same attack on a server whose limits are lifted as far as the flags go.
-import { spawn } from 'node:child_process';
+import { startListeningChild } from './listening-child.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -30,36 +30,9 @@ async function residentBytes(pid) {
 }
 
 /** Starts `countersign serve` and resolves with its URL (first stdout line), its pid and a stop function. */
-function serve(args) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`countersign serve did not start within 15 s: ${stderr}`));
-    }, 15_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk.toString();
-      const match = /^listening on (http:\/\/\S+)\n/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ url: new URL(match[1]), pid: child.pid, stop });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`countersign serve exited (${code}) before listening: ${stderr}`));
-    });
-  });
+async function serve(args) {
+  const { firstLine, pid, stop } = await startListeningChild([CLI, 'serve', '--port', '0', ...args]);
+  return { url: new URL(firstLine.slice('listening on '.length).split(' ')[0]), pid, stop };
 }
 
 /** Opens a connection, sends the headers of a 1 MiB registration and all but `held` bytes of its body, and never finishes it. */
