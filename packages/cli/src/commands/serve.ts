@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_MAX_STATEMENT_BYTES } from '@countersign/core';
 import {
   createLedgerServer,
-  DEFAULT_MAX_STATEMENT_BYTES,
   issueNodeCertificate,
   loadOrCreateServiceIdentity,
   DEFAULT_SERVER_LIMITS,

@@ -1,6 +1,5 @@
 import { basename, join } from 'node:path';
-import { embedReceipts, isCountersignError, type TransparencyService } from '@countersign/core';
-import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES } from '@countersign/ledger';
+import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES, embedReceipts, isCountersignError, type TransparencyService } from '@countersign/core';
 import type { Host } from '../host.js';
 import { readInput, writeOutput } from '../io/files.js';
 import { planOutputs } from '../io/output-plan.js';

@@ -1,16 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import {
-  StatementError,
-  checkStatementValidAt,
-  isCountersignError,
-  issuerKey,
-  parseCertificate,
-  parseSignedStatement,
-  resolveDidX509,
-  verifyStatementSignature,
-  type SignedStatement,
-  type TrustPolicy,
-} from '@countersign/core';
+import { isCountersignError } from '../errors.js';
+import { StatementError } from '../statement/errors.js';
+import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
+import { checkStatementValidAt } from '../statement/validity-period.js';
+import type { TrustPolicy } from '../trust/policy.js';
+import { issuerKey } from '../verify/issuer-key.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { resolveDidX509 } from '../x509/did-x509.js';
 import { RegistrationError } from './registration-error.js';
 
 export const DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024;
@@ -64,7 +60,7 @@ function admitValidityPeriod(statement: SignedStatement, now: Date): void {
 
 /**
  * Applies the registration policy Microsoft's service applies, so that what the embedded ledger
- * accepts, Microsoft's would too: a tagged COSE_Sign1 within the size limit, CWT iss and sub, a
+ * accepts, and what a client checks before sending, Microsoft's would accept too: a tagged COSE_Sign1 within the size limit, CWT iss and sub, a
  * payload that is neither nil nor empty, only understood crit labels, a signature that verifies, and
  * (countersign's own rule) a CWT nbf and exp that admit the time of registration.
  */
