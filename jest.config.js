@@ -9,6 +9,7 @@ export default {
     '^@countersign/cli$': '<rootDir>/packages/cli/src/index.ts',
     '^@countersign/ledger$': '<rootDir>/packages/ledger/src/index.ts',
     '^@countersign/azure$': '<rootDir>/packages/azure/src/index.ts',
+    '^@countersign/steps$': '<rootDir>/packages/steps/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

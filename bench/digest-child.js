@@ -3,7 +3,7 @@
 // Prints one JSON line: { ms, cpuMs (all threads), maxRss (bytes), digests (hex) }.
 // Every mode loads the same modules, so `idle` is the baseline to subtract.
 import { SHA256 } from '../packages/core/dist/index.js';
-import { digestFile, digestFiles } from '../packages/cli/dist/io/digest-files.js';
+import { digestFile, digestFiles } from '../packages/steps/dist/io/digest-files.js';
 
 const [mode, ...args] = process.argv.slice(2);
 const hex = (bytes) => Buffer.from(bytes).toString('hex');

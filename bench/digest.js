@@ -7,7 +7,7 @@ import os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CHUNK_SIZE, MIN_WORKER_BYTES } from '../packages/cli/dist/io/digest-files.js';
+import { CHUNK_SIZE, MIN_WORKER_BYTES } from '../packages/steps/dist/io/digest-files.js';
 
 export const name = 'digest';
 

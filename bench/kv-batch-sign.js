@@ -8,7 +8,7 @@ import os, { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmulatorCredential, KeyVaultSigner } from '../packages/azure/dist/index.js';
-import { RecordingHost, signArtifacts } from '../packages/cli/dist/index.js';
+import { RecordingHost, signArtifacts } from '../packages/steps/dist/index.js';
 import { LocalSigner, SHA256 } from '../packages/core/dist/index.js';
 
 export const name = 'kv-batch-sign';

@@ -9,8 +9,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  DEFAULT_MAX_STATEMENT_BYTES,
   LocalSigner,
   MemoryTree,
+  admitStatement,
   SHA256,
   createSignedStatement,
   inclusionProof,
@@ -24,7 +26,7 @@ import {
   verifyInclusion,
   verifyInclusionReceipt,
 } from '../packages/core/dist/index.js';
-import { DEFAULT_MAX_STATEMENT_BYTES, LedgerStore, TransparencyLedger, admitStatement } from '../packages/ledger/dist/index.js';
+import { LedgerStore, TransparencyLedger } from '../packages/ledger/dist/index.js';
 
 export const name = 'ledger';
 

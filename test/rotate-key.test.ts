@@ -157,7 +157,7 @@ describe('countersign rotate-key against the Key Vault emulator and countersign 
     const failed = countersign(['rotate-key', '--key', keyUrl('other'), ...vaultOptions(), '--issuer', 'other-bot', '--policy', policy, '--service', (server as RunningServer).url, '--out', dir, '--json']);
     expect(failed.status).toBe(1);
     const report = JSON.parse(failed.stdout) as { code: string; resumeKey: string };
-    expect(report.code).toBe('ROTATION_INCOMPLETE');
+    expect(report.code).toBe('STEP_ROTATION_INCOMPLETE');
     expect(await versionCount('other')).toBe(2);
     expect(readFileSync(policy)).toEqual(before);
 

@@ -48,7 +48,7 @@ describe('verifying many artifacts at once', () => {
     expect(lines.filter((line) => line.startsWith('NOT VERIFIED'))).toEqual([`NOT VERIFIED: ${files[7]} (artifact-digest: ${lines[7]!.split('artifact-digest: ')[1]}`]);
     writeFileSync(files[7]!, 'package 7');
     expectOneLineError(countersign(['verify', '--statement-glob', join(dist, 'nothing-*.cose'), '--trust', policy]), 2, /no statement matches/);
-    expectOneLineError(countersign(['verify', files[0]!, files[1]!, '--statement', `${files[0]}.cose`, '--trust', policy]), 2, /--statement goes with one FILE/);
+    expectOneLineError(countersign(['verify', files[0]!, files[1]!, '--statement', `${files[0]}.cose`, '--trust', policy]), 2, /one statement goes with one artifact.*\(--statement; see: countersign verify --help\)/);
   });
 
   it('appends a Markdown summary with a table per artifact', () => {
@@ -59,7 +59,7 @@ describe('verifying many artifacts at once', () => {
     expect(markdown.startsWith('# earlier step\n## countersign: 2 of 2 artifact(s) verified')).toBe(true);
     expect(markdown).toContain(`### ✅ \`${files[1]}\``);
     expect(markdown).toContain('| statement-signature | ✅ pass | ES256 signature verifies |');
-    expect(markdown).toContain('| receipts | ➖ skipped | no receipt; allowed by --allow-unlogged |');
+    expect(markdown).toContain('| receipts | ➖ skipped | no receipt; unlogged statements allowed |');
   });
 });
 
@@ -107,7 +107,7 @@ describe('the receipt lockfile', () => {
       const resigned = verify('--allow-unlogged');
       expect(resigned.status).toBe(1);
       expect(resigned.lock?.reason).toMatch(/re-signed/);
-      expectOneLineError(countersign(['verify', artifact, '--trust', policy, '--update-lock']), 2, /--update-lock needs --lock FILE/);
+      expectOneLineError(countersign(['verify', artifact, '--trust', policy, '--update-lock']), 2, /needs a lockfile \(--lock; see: countersign verify --help\)/);
     } finally {
       await Promise.all(ledgers.map((ledger) => ledger.stop()));
     }

@@ -24,7 +24,7 @@ function notACertificate(text: string, why: string): AzureError {
 export function parseKeyVaultCertificateReference(text: string, signingKey: Pick<KeyVaultKeyUrl, 'vaultUrl' | 'kind'>): KeyVaultCertificateUrl {
   const emulator = signingKey.kind === 'emulator';
   if (CERTIFICATE_NAME.test(text)) {
-    if (signingKey.kind === 'managed-hsm') throw notACertificate(text, 'Managed HSM has no certificates; give the chain, leaf first, with --x5chain');
+    if (signingKey.kind === 'managed-hsm') throw notACertificate(text, 'Managed HSM has no certificates; give the whole chain, leaf first, as a file');
     return { vaultUrl: signingKey.vaultUrl, name: text };
   }
   let url: URL;
@@ -37,7 +37,7 @@ export function parseKeyVaultCertificateReference(text: string, signingKey: Pick
   if (url.username || url.password || url.search || url.hash) throw notACertificate(text, 'credentials, a query or a fragment are not part of a certificate URL');
   const kind = vaultKindOfHost(url.hostname, { emulator });
   if (!kind) throw notACertificate(text, `${url.hostname.toLowerCase()} is not a Key Vault host`);
-  if (kind === 'managed-hsm') throw notACertificate(text, 'Managed HSM has no certificates; give the chain, leaf first, with --x5chain');
+  if (kind === 'managed-hsm') throw notACertificate(text, 'Managed HSM has no certificates; give the whole chain, leaf first, as a file');
   // The emulator's certificates live beside its keys: a token for it is not to be sent anywhere else.
   if (emulator && url.origin !== signingKey.vaultUrl) throw notACertificate(text, `the emulator serves certificates at ${signingKey.vaultUrl} only`);
   const segments = url.pathname.split('/').slice(1);

@@ -30,3 +30,4 @@ export type { VaultFlavor } from './emulator/answers.js';
 export { ThrottleGate, MAX_RETRY_AFTER_MS, SIGN_MAX_RETRIES } from './throttle-gate.js';
 export { parseKeyVaultCertificateReference, type KeyVaultCertificateUrl } from './certificate-url.js';
 export { readVaultCertificateLeaf, type VaultCertificateLeaf } from './key-vault-certificate.js';
+export { credentialTokenProvider, CONFIDENTIAL_LEDGER_SCOPE, type AccessTokenCredential } from './credentials/token-provider.js';

@@ -41,7 +41,7 @@ export function vaultFailure(error: unknown, what: string, subject: 'key' | 'cer
         ? new AzureError('AZURE_KEY_NOT_FOUND', `${what}: no such key or key version (404 ${code})`)
         : new AzureError('AZURE_CERTIFICATE_NOT_FOUND', `${what}: no such certificate or certificate version (404 ${code})`);
     case 429:
-      return new AzureError('AZURE_THROTTLED', `${what}: the vault kept throttling after every retry (429 ${code}); sign fewer at once (--concurrency) or later`);
+      return new AzureError('AZURE_THROTTLED', `${what}: the vault kept throttling after every retry (429 ${code}); sign fewer at once, or later`);
     case undefined:
       return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault could not be reached (${code})`);
     default:

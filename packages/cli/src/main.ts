@@ -11,10 +11,12 @@ import { signCommand } from './commands/sign.js';
 import { ledgerConsistencyCommand, ledgerTreeHeadCommand } from './commands/ledger.js';
 import { logCommand } from './commands/log.js';
 import { serveCommand } from './commands/serve.js';
-import { trustAddIssuerCommand, trustAddServiceCommand, trustInitCommand } from './commands/trust.js';
+import { trustAddIssuerCommand } from './commands/trust-add-issuer.js';
+import { trustAddServiceCommand } from './commands/trust-add-service.js';
+import { trustInitCommand } from './commands/trust-init.js';
 import { verifyCommand } from './commands/verify.js';
-import { CliError, ExitCode } from './errors.js';
-import { ConsoleHost } from './host.js';
+import { CliError, ExitCode, exitCodeOf, messageOf } from './errors.js';
+import { ConsoleHost } from './console-host.js';
 
 export const COMMANDS: readonly Command[] = [
   releaseCommand,
@@ -79,6 +81,7 @@ export async function main(argv: string[], io: MainIo = processIo): Promise<numb
     io.stdout(VERSION);
     return ExitCode.OK;
   }
+  let commandName: string | undefined;
   try {
     const found = findCommand(argv);
     if (!found) {
@@ -87,20 +90,23 @@ export async function main(argv: string[], io: MainIo = processIo): Promise<numb
       throw new CliError('USAGE', `unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"${hint}`);
     }
     const { command, rest } = found;
+    commandName = command.name;
     const args = parseCommandArgs(command, rest);
     if (args.help) {
       io.stdout(command.help);
       return ExitCode.OK;
     }
     const json = args.values.json === true;
-    return await command.run(args, { print: io.stdout, host: new ConsoleHost(json), json });
+    const summaryPath = typeof args.values.summary === 'string' ? args.values.summary : undefined;
+    const host = new ConsoleHost({ quiet: json, debug: Boolean(process.env.COUNTERSIGN_DEBUG), summaryPath });
+    return await command.run(args, { print: io.stdout, host, json });
   } catch (error) {
     if (isCountersignError(error)) {
-      io.stderr(`countersign: ${error.message}`);
-      return ExitCode.USAGE_OR_INPUT;
+      io.stderr(`countersign: ${messageOf(error, commandName)}`);
+      return exitCodeOf(error);
     }
     io.stderr(`countersign: internal error: ${error instanceof Error ? error.message : String(error)}`);
     if (process.env.COUNTERSIGN_DEBUG && error instanceof Error) io.stderr(error.stack ?? '');
-    return 70;
+    return ExitCode.INTERNAL;
   }
 }

@@ -11,3 +11,5 @@ export * from './merkle/index.js';
 export * from './receipts/index.js';
 export * from './service/transparency-service.js';
 export * from './lock/index.js';
+export { RegistrationError, type RegistrationErrorCode } from './service/registration-error.js';
+export { admitStatement, DEFAULT_MAX_STATEMENT_BYTES, type RegistrationPolicy } from './service/registration-policy.js';

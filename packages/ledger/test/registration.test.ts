@@ -25,6 +25,7 @@ import {
   withEmptyUnprotectedHeader,
   type Encodable,
 } from '@countersign/core';
+import { problemStatus } from '../src/http/problems.js';
 import { LedgerStore } from '../src/storage/ledger-store.js';
 import { encodeSeal } from '../src/service/seal.js';
 import { TransparencyLedger } from '../src/service/transparency-ledger.js';
@@ -62,7 +63,7 @@ async function refusal(promise: Promise<unknown>): Promise<{ code: string; statu
   try {
     await promise;
   } catch (error) {
-    if (isCountersignError(error)) return { code: error.code, status: (error as unknown as { httpStatus: number }).httpStatus };
+    if (isCountersignError(error)) return { code: error.code, status: problemStatus(error).status };
     throw error;
   }
   return { code: 'accepted', status: 201 };

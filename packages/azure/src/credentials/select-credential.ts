@@ -40,7 +40,7 @@ function missing(env: Environment, names: readonly string[]): string[] {
 }
 
 function unavailable(choice: CredentialChoice, names: string[]): AzureError {
-  return new AzureError('AZURE_CREDENTIAL_UNAVAILABLE', `--azure-credential ${choice} needs ${names.join(', ')} in the environment`);
+  return new AzureError('AZURE_CREDENTIAL_UNAVAILABLE', `the Azure credential ${choice} needs ${names.join(', ')} in the environment`);
 }
 
 function githubPlan(env: Environment): CredentialPlan {

@@ -1,5 +1,5 @@
 import type { CommandSpec, ParsedArgs } from '../args.js';
-import type { Host } from '../host.js';
+import type { Host } from '@countersign/steps';
 
 export interface CommandContext {
   /** Results (the only thing written to standard output). */

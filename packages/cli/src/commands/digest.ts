@@ -1,6 +1,6 @@
 import { hashAlgorithmByName } from '@countersign/core';
 import { stringOption } from '../args.js';
-import { digestFiles } from '../io/digest-files.js';
+import { digestFiles } from '@countersign/steps';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
 export const digestCommand: Command = {

@@ -1,5 +1,5 @@
 import { decodeSign1, describeStatement } from '@countersign/core';
-import { readInput } from '../io/files.js';
+import { readInput } from '@countersign/steps';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
 export const inspectCommand: Command = {

@@ -1,6 +1,6 @@
 import { deriveDidX509, parsePemCertificates } from '@countersign/core';
 import { flag, requiredOption, stringOption } from '../args.js';
-import { readTextInput } from '../io/files.js';
+import { readTextInput } from '@countersign/steps';
 import { writeNewKey } from '../keys/generate.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 

@@ -1,9 +1,9 @@
 import { isCountersignError, jwksKeyResolver, verifyConsistencyReceipt, verifyTreeHead, type JsonWebKeySet, type TrustPolicy } from '@countersign/core';
 import { requiredOption, stringOption, usage, type ParsedArgs } from '../args.js';
 import { CliError } from '../errors.js';
-import { readPolicyFile } from '../io/policy-file.js';
+import { readPolicyFile } from '@countersign/steps';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
-import type { ScrapiClient } from '../transparency/scrapi-client.js';
+import type { ScrapiClient } from '@countersign/steps';
 import { JSON_OPTION, printJson, type Command, type CommandContext } from './command.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

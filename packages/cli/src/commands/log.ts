@@ -1,6 +1,5 @@
+import { logStatements, readPolicyFile } from '@countersign/steps';
 import { requiredOption, stringOption, usage } from '../args.js';
-import { logStatements } from '../steps/log.js';
-import { readPolicyFile } from '../io/policy-file.js';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 

@@ -1,6 +1,10 @@
+import { join } from 'node:path';
+import { releaseArtifact, type ReleaseResult } from '@countersign/steps';
 import { stringOption, usage } from '../args.js';
+import { ensureDevSetup } from '../io/dev-setup.js';
+import { embeddedLedger } from '../io/embedded-ledger.js';
+import { localSignerFromFile, readCertificateChain } from '../io/signer-from-file.js';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
-import { releaseArtifact, type ReleaseResult } from '../steps/release.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
 function summary(result: ReleaseResult): string {
@@ -41,8 +45,20 @@ ${SERVICE_OPTIONS_HELP}`,
   async run(args, context) {
     const serviceUrl = stringOption(args, 'service');
     if (!serviceUrl && Object.keys(SERVICE_OPTIONS).some((name) => args.values[name] !== undefined)) throw usage(this, 'the options for reaching a service go with --service');
-    const serviceClient = serviceUrl ? (await serviceClientFromArgs(this, args, context.host, { url: serviceUrl, timeoutMs: 120_000 })).client : undefined;
-    const result = await releaseArtifact({ file: args.positionals[0] as string, dir: stringOption(args, 'dir') ?? '.countersign', serviceUrl, serviceClient }, context.host);
+    const client = serviceUrl ? (await serviceClientFromArgs(this, args, context.host, { url: serviceUrl, timeoutMs: 120_000 })).client : undefined;
+    const dir = stringOption(args, 'dir') ?? '.countersign';
+    const setup = await ensureDevSetup(dir, context.host);
+    const { file, statementPath, digest, issuer, subject, ...logged } = await releaseArtifact(
+      {
+        file: args.positionals[0] as string,
+        signer: await localSignerFromFile(setup.keyPath),
+        x5chain: await readCertificateChain(setup.chainPath),
+        policyPath: setup.policyPath,
+        openService: client ? async () => ({ service: client, close: () => client.close() }) : embeddedLedger(join(dir, 'ledger')),
+      },
+      context.host,
+    );
+    const result = { file, statementPath, digest, issuer, subject, createdSetup: setup.created, ...logged };
     if (context.json) printJson(context, result);
     else context.print(summary(result));
     return result.verdict.verified ? 0 : 1;

@@ -1,12 +1,13 @@
-import { parseRotationPolicy } from '@countersign/azure';
+import { join } from 'node:path';
+import { KeyVaultSigner, KeyVersions, parseRotationPolicy } from '@countersign/azure';
+import { readPolicyFile, readTextInput, rotateKey, StepError, type RotateKeyResult } from '@countersign/steps';
 import { flag, requiredOption, stringOption } from '../args.js';
-import { readTextInput } from '../io/files.js';
+import { embeddedLedger } from '../io/embedded-ledger.js';
 import { KEY_OPTIONS, vaultConnection } from '../io/open-signer.js';
-import { readPolicyFile } from '../io/policy-file.js';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
-import { RotationError } from '../steps/rotation-error.js';
-import { DEFAULT_ROTATION_LEDGER, rotateKey, type RotateKeyResult } from '../steps/rotate-key.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
+
+const DEFAULT_ROTATION_LEDGER = join('.countersign', 'ledger');
 
 function summary(result: RotateKeyResult): string {
   return [
@@ -67,21 +68,21 @@ ${SERVICE_OPTIONS_HELP}`,
   async run(args, context) {
     const serviceUrl = stringOption(args, 'service');
     const policyPath = stringOption(args, 'policy');
-    const service = serviceUrl
+    const client = serviceUrl
       ? (await serviceClientFromArgs(this, args, context.host, { url: serviceUrl, timeoutMs: 120_000, policy: policyPath ? await readPolicyFile(policyPath) : undefined })).client
       : undefined;
     const rotationPolicyPath = stringOption(args, 'rotation-policy');
     const rotationPolicy = rotationPolicyPath === undefined ? undefined : parseRotationPolicy(await readTextInput(rotationPolicyPath, 'rotation policy'));
+    const connection = await vaultConnection({ azureCredential: stringOption(args, 'azure-credential'), keyVaultCa: stringOption(args, 'key-vault-ca') });
+    const algorithm = stringOption(args, 'alg');
     try {
       const result = await rotateKey(
         {
-          keyUrl: requiredOption(this, args, 'key'),
-          algorithm: stringOption(args, 'alg'),
-          connection: await vaultConnection({ azureCredential: stringOption(args, 'azure-credential'), keyVaultCa: stringOption(args, 'key-vault-ca') }),
+          keyVersions: KeyVersions.open({ ...connection, keyUrl: requiredOption(this, args, 'key') }),
+          signerFor: (version) => KeyVaultSigner.open({ ...connection, keyUrl: version.versionUrl, algorithm }),
           policyPath,
           issuer: stringOption(args, 'issuer'),
-          service,
-          ledgerDir: stringOption(args, 'ledger'),
+          openService: client ? async () => ({ service: client, close: () => undefined }) : embeddedLedger(stringOption(args, 'ledger') ?? DEFAULT_ROTATION_LEDGER),
           rotationPolicy,
           disablePrevious: flag(args, 'disable-previous'),
           outDir: stringOption(args, 'out'),
@@ -92,10 +93,10 @@ ${SERVICE_OPTIONS_HELP}`,
       else context.print(summary(result));
       return 0;
     } catch (error) {
-      if (!(error instanceof RotationError) || error.code !== 'ROTATION_INCOMPLETE') throw error;
-      if (context.json) printJson(context, { completed: false, code: error.code, reason: error.message, resumeKey: error.resumeKeyUrl });
-      process.stderr.write(`countersign: ${error.message}\n`);
-      return 1;
+      if (error instanceof StepError && error.code === 'STEP_ROTATION_INCOMPLETE' && context.json) printJson(context, { completed: false, code: error.code, reason: error.message, resumeKey: error.resumeKeyUrl });
+      throw error;
+    } finally {
+      client?.close();
     }
   },
 };

@@ -3,7 +3,7 @@ import { requiredOption, stringOption, usage } from '../args.js';
 import { x5chainFromKeyVault } from '../io/key-vault-chain.js';
 import { KEY_OPTIONS, KEY_OPTIONS_HELP, openSigner, type KeyChoice } from '../io/open-signer.js';
 import { readCertificateChain } from '../io/signer-from-file.js';
-import { DEFAULT_SIGN_CONCURRENCY, signArtifacts } from '../steps/sign.js';
+import { DEFAULT_SIGN_CONCURRENCY, signArtifacts } from '@countersign/steps';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
 export const signCommand: Command = {

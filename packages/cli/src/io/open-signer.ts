@@ -1,7 +1,7 @@
 import { azureCredential, KeyVaultSigner, parseCredentialChoice, type VaultConnection } from '@countersign/azure';
 import type { Signer } from '@countersign/core';
 import { CliError } from '../errors.js';
-import { readTextInput } from './files.js';
+import { readTextInput } from '@countersign/steps';
 import { localSignerFromFile } from './signer-from-file.js';
 
 /** Where a signing key lives, as every command that signs is told. */

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { LocalSigner, type Signer } from '@countersign/core';
-import { exists, readInput, writeOutput } from './files.js';
+import { exists, readInput, writeOutput } from '@countersign/steps';
 
 /** The service key of an embedded ledger: read from `path`, or created there (ES256, mode 0600) on first use. */
 export async function serviceKeyAt(path: string): Promise<{ signer: Signer; created: boolean }> {

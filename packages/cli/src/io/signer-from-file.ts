@@ -1,5 +1,5 @@
 import { LocalSigner, parsePemCertificates, type Signer } from '@countersign/core';
-import { readInput, readTextInput } from './files.js';
+import { readInput, readTextInput } from '@countersign/steps';
 
 /** A local signer from a key file (PEM or JWK), with an optional algorithm override. */
 export async function localSignerFromFile(path: string, algorithm?: string): Promise<Signer> {

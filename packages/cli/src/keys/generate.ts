@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { algorithmByName, certificateToPem, issueDevChain, keyIdOf, type SignatureAlgorithm } from '@countersign/core';
-import { writeOutput } from '../io/files.js';
+import { writeOutput } from '@countersign/steps';
 
 export function generatePrivateKey(algorithm: SignatureAlgorithm): KeyObject {
   switch (algorithm.family) {

@@ -1,10 +1,7 @@
-import { azureCredential, parseCredentialChoice, typedFailureCredential } from '@countersign/azure';
+import { azureCredential, CONFIDENTIAL_LEDGER_SCOPE, credentialTokenProvider, parseCredentialChoice, typedFailureCredential } from '@countersign/azure';
 import type { TrustPolicy } from '@countersign/core';
+import { confidentialLedgerName, fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile, ScrapiClient, type Host } from '@countersign/steps';
 import { stringOption, usage, type CommandSpec, type ParsedArgs } from '../args.js';
-import type { Host } from '../host.js';
-import { confidentialLedgerName } from './api-version.js';
-import { ScrapiClient } from './scrapi-client.js';
-import { fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile } from './service-identity.js';
 
 /** The options of every command that talks to a transparency service, so that none of them drifts. */
 export const SERVICE_OPTIONS = {
@@ -61,16 +58,17 @@ export async function serviceClientFromArgs(command: CommandSpec, args: ParsedAr
   if (envToken && credentialChoice) throw usage(command, 'COUNTERSIGN_TOKEN and --azure-credential both give a token: use one');
   if (tokenScope && !credentialChoice) throw usage(command, '--token-scope goes with --azure-credential');
   if (envToken) host.setSecret(envToken);
-  const credential = credentialChoice ? typedFailureCredential(azureCredential(parseCredentialChoice(credentialChoice), env).credential) : undefined;
+  // The client takes a token provider, never an Azure credential: this is where one becomes the other.
+  const tokenProvider = credentialChoice
+    ? credentialTokenProvider(typedFailureCredential(azureCredential(parseCredentialChoice(credentialChoice), env).credential), tokenScope ?? CONFIDENTIAL_LEDGER_SCOPE, (token) => host.setSecret(token))
+    : undefined;
 
   const apiVersionText = stringOption(args, 'api-version');
   const client = new ScrapiClient({
     url: request.url,
     timeoutMs: request.timeoutMs,
     token: envToken,
-    credential,
-    tokenScope,
-    onToken: (token) => host.setSecret(token),
+    tokenProvider,
     serviceIdentity,
     apiVersion: apiVersionText === undefined ? undefined : apiVersionText === 'none' ? false : apiVersionText,
   });

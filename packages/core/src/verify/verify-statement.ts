@@ -59,9 +59,9 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
   } else if (counted >= minimum) {
     verdict.pass('receipts', 'the policy requires no receipt');
   } else if (allowUnlogged) {
-    verdict.skip('receipts', present === 0 ? 'no receipt; allowed by --allow-unlogged' : `${counted} of ${minimum} required service(s) verified; allowed by --allow-unlogged`);
+    verdict.skip('receipts', present === 0 ? 'no receipt; unlogged statements allowed' : `${counted} of ${minimum} required service(s) verified; unlogged statements allowed`);
   } else if (present === 0) {
-    verdict.fail('receipts', 'statement has no receipt: register it with a transparency service (countersign log), or pass --allow-unlogged');
+    verdict.fail('receipts', 'statement has no receipt: register it with a transparency service, or allow unlogged statements');
   } else {
     const found = counted > 0 ? ` (${servicesOf(outcome.counted)})` : '';
     const problems = outcome.problems.length ? `; ${outcome.problems.join('; ')}` : '';

@@ -1,5 +1,4 @@
-import { byteStringHead, type Sign1 } from '@countersign/core';
-import { RegistrationError } from './registration-error.js';
+import { byteStringHead, RegistrationError, type Sign1 } from '@countersign/core';
 
 const TAG_18 = 0xd2;
 const ARRAY_OF_4 = 0x84;

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import {
+  admitStatement,
   consistencyProof,
   consistencyReceipt,
   encodeCoseKeySet,
@@ -11,7 +12,9 @@ import {
   rootAt,
   signTreeHead,
   treeHeadMessage,
+  DEFAULT_MAX_STATEMENT_BYTES,
   type Registration,
+  type RegistrationPolicy,
   type ServiceKeys,
   type Signer,
   type TransparencyService,
@@ -20,7 +23,6 @@ import {
 import { LedgerError } from '../storage/errors.js';
 import { LedgerStore } from '../storage/ledger-store.js';
 import { assertPreferredEnvelope } from './envelope-encoding.js';
-import { admitStatement, DEFAULT_MAX_STATEMENT_BYTES, type RegistrationPolicy } from './registration-policy.js';
 import { decodeSeal, encodeSeal, type BatchSeal } from './seal.js';
 import { storedForm, withOwnReceipt } from './stored-statement.js';
 import { admitUnprotectedHeader } from './unprotected-admission.js';

@@ -1,5 +1,4 @@
-import { decodeSign1, HeaderLabel, MAX_RECEIPT_SIZE, type SignedStatement } from '@countersign/core';
-import { RegistrationError } from './registration-error.js';
+import { decodeSign1, HeaderLabel, MAX_RECEIPT_SIZE, RegistrationError, type SignedStatement } from '@countersign/core';
 
 /**
  * The unprotected header a statement may arrive with: nothing, or receipts (label 394) from other

@@ -1,0 +1,19 @@
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { subjectMatches } from '@countersign/core';
+import { StepError } from '../errors.js';
+
+/** Statement files matching a pattern whose wildcards (* and ?) are in the file name, sorted. */
+export async function expandStatementGlob(pattern: string): Promise<string[]> {
+  const directory = dirname(pattern);
+  if (/[*?]/.test(directory)) throw new StepError('STEP_USAGE', `a statement glob takes wildcards in the file name only, not in "${directory}"`, { input: 'statementGlobs' });
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    throw new StepError('STEP_INPUT_NOT_FOUND', `no such directory: ${directory}`);
+  }
+  const matches = names.filter((name) => subjectMatches(basename(pattern), name)).sort();
+  if (matches.length === 0) throw new StepError('STEP_INPUT_NOT_FOUND', `no statement matches ${pattern}`);
+  return matches.map((name) => join(directory, name));
+}

@@ -1,0 +1,146 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  compareWithLock,
+  emptyLock,
+  firstFailure,
+  lockRecordOf,
+  parseLock,
+  serializeLock,
+  serializePolicy,
+  updateLock,
+  isCountersignError,
+  type Check,
+  type Lockfile,
+  type TrustPolicy,
+  type Verdict,
+} from '@countersign/core';
+import { StepError } from '../errors.js';
+import type { Host } from '../host.js';
+import { exists, readTextInput, writeOutput } from '../io/files.js';
+import { withFetchedServiceKeys } from '../transparency/fetch-service-keys.js';
+import { verifyOne, type VerifyOneResult, type VerifyPair } from './verify-one.js';
+
+export type { VerifyPair } from './verify-one.js';
+
+export interface VerifyStepInput {
+  pairs: VerifyPair[];
+  policy: TrustPolicy;
+  allowUnlogged?: boolean;
+  /** A receipt lockfile to check against, and whether to record new artifacts in it. */
+  lock?: { path: string; update: boolean };
+  /** Threads used for large batches; default: every core. */
+  concurrency?: number;
+  now?: Date;
+}
+
+export type VerifyStepResult = VerifyOneResult;
+
+/** Pairs per thread below which starting workers costs more than it saves. */
+const MIN_PAIRS_PER_WORKER = 64;
+const WORKER_SCRIPT = new URL('./verify-worker.js', import.meta.url);
+
+function inWorker(pairs: VerifyPair[], policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { policy: serializePolicy(policy), allowUnlogged, pairs, now: now?.toISOString() } });
+    worker.once('message', (message: { ok: boolean; results?: VerifyOneResult[]; error?: { code?: string; message: string } }) => {
+      void worker.terminate();
+      if (message.ok) resolve(message.results ?? []);
+      else reject(new StepError(message.error?.code === 'STEP_USAGE' ? 'STEP_USAGE' : 'STEP_INPUT_UNREADABLE', message.error?.message ?? 'verification worker failed'));
+    });
+    worker.once('error', (error) => reject(new StepError('STEP_INPUT_UNREADABLE', `verification worker failed: ${error.message}`)));
+  });
+}
+
+/** Verifies every pair, splitting large batches across threads; results keep the input order. */
+async function verifyAll(input: VerifyStepInput): Promise<VerifyOneResult[]> {
+  const allowUnlogged = input.allowUnlogged === true;
+  const threads = Math.min(input.concurrency ?? availableParallelism(), Math.floor(input.pairs.length / MIN_PAIRS_PER_WORKER));
+  // Workers run the built JavaScript; from the TypeScript sources (unit tests) everything stays on this thread.
+  if (threads < 2 || !existsSync(fileURLToPath(WORKER_SCRIPT))) {
+    const results: VerifyOneResult[] = [];
+    for (const pair of input.pairs) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
+    return results;
+  }
+  const share = Math.ceil(input.pairs.length / threads);
+  const chunks = Array.from({ length: threads }, (_, index) => input.pairs.slice(index * share, (index + 1) * share));
+  // This thread takes the first share itself while the workers start.
+  const [own, ...others] = await Promise.all([
+    (async () => {
+      const results: VerifyOneResult[] = [];
+      for (const pair of chunks[0] as VerifyPair[]) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
+      return results;
+    })(),
+    ...chunks.slice(1).map((chunk) => inWorker(chunk, input.policy, allowUnlogged, input.now)),
+  ]);
+  return [own, ...others].flat();
+}
+
+async function readLock(path: string): Promise<Lockfile> {
+  if (!(await exists(path))) return emptyLock();
+  try {
+    return parseLock(await readTextInput(path, 'lockfile'));
+  } catch (error) {
+    if (isCountersignError(error) && error.area === 'lock') throw new StepError('STEP_INPUT_UNREADABLE', `${path}: ${error.message}`, { input: 'lockfile' });
+    throw error;
+  }
+}
+
+function withCheck(verdict: Verdict, check: Check): Verdict {
+  return { ...verdict, verified: verdict.verified && check.outcome !== 'fail', checks: [...verdict.checks, check] };
+}
+
+/** Compares each verified artifact with the lockfile; records new ones when asked. Conflicts always fail. */
+async function applyLock(results: VerifyOneResult[], lock: { path: string; update: boolean }, host: Host): Promise<VerifyOneResult[]> {
+  let lockfile = await readLock(lock.path);
+  let changed = 0;
+  const checked = results.map((result) => {
+    const facts = result.verdict.statement;
+    if (!result.verdict.verified || !facts) return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'skipped', reason: 'not verified, so not compared' }) };
+    const record = lockRecordOf(facts);
+    const comparison = compareWithLock(lockfile, result.artifactDigest, record);
+    if (comparison.outcome === 'conflict') return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'fail', reason: comparison.reason }) };
+    const updated = updateLock(lockfile, result.artifactDigest, record);
+    const grows = JSON.stringify(updated.artifacts[result.artifactDigest]) !== JSON.stringify(lockfile.artifacts[result.artifactDigest]);
+    if (lock.update && grows) {
+      lockfile = updated;
+      changed++;
+      return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'pass', reason: `recorded in ${lock.path}` }) };
+    }
+    if (comparison.outcome === 'new') return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'skipped', reason: `not in ${lock.path} (record it by updating the lockfile)` }) };
+    return { ...result, verdict: withCheck(result.verdict, { name: 'lock', outcome: 'pass', reason: `matches ${lock.path}` }) };
+  });
+  if (changed > 0) {
+    await writeOutput(lock.path, serializeLock(lockfile));
+    host.info(`recorded ${changed} artifact(s) in ${lock.path}`);
+  }
+  return checked;
+}
+
+/** Verifies artifacts against their statements under a trust policy; each verdict says what failed. */
+export async function verifyArtifacts(input: VerifyStepInput, host: Host): Promise<VerifyStepResult[]> {
+  const policy = await withFetchedServiceKeys(input.policy, input.pairs.map((pair) => pair.statementPath), host);
+  let results = await verifyAll({ ...input, policy });
+  if (input.lock) results = await applyLock(results, input.lock, host);
+  for (const result of results) {
+    const failure = firstFailure(result.verdict);
+    if (failure) host.error(`${result.artifact}: ${failure.name}: ${failure.reason}`, { file: result.artifact, check: failure.name });
+  }
+  host.setOutput('verified', String(results.every((result) => result.verdict.verified)));
+  return results;
+}
+
+/** The failure a run with unverified artifacts ends in, for front ends that fail the run on it; undefined when all verified. */
+export function verificationFailure(results: readonly VerifyStepResult[]): StepError | undefined {
+  const failed = results.filter((result) => !result.verdict.verified);
+  if (failed.length === 0) return undefined;
+  return new StepError('STEP_VERIFICATION_FAILED', `${failed.length} of ${results.length} artifact(s) did not verify: ${failed.map((result) => result.artifact).join(', ')}`);
+}
+
+/** One artifact: the form `release` and single-file callers use. */
+export async function verifyArtifact(input: Omit<VerifyStepInput, 'pairs'> & VerifyPair, host: Host): Promise<VerifyStepResult> {
+  const [result] = await verifyArtifacts({ ...input, pairs: [{ artifact: input.artifact, statementPath: input.statementPath }] }, host);
+  return result as VerifyStepResult;
+}
