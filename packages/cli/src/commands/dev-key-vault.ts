@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeySpecError, parseKeySpec, startKeyVaultEmulator, type NamedKeySpec } from '@countersign/azure';
+import type { NamedKeySpec } from '@countersign/azure';
 import { listOption, stringOption, usage } from '../args.js';
 import { CliError } from '../errors.js';
+import { loadAzure } from '../io/load-azure.js';
 import type { Command } from './command.js';
 
 function wholeNumber(command: Command, option: string, text: string | undefined, max: number): number | undefined {
@@ -39,16 +40,17 @@ only. --port 0 (the default) picks a free port. SIGINT or SIGTERM stops it and r
     const port = wholeNumber(this, 'port', stringOption(args, 'port'), 65535) ?? 0;
     const latencyMs = wholeNumber(this, 'latency-ms', stringOption(args, 'latency-ms'), 60_000);
     const throttleEvery = wholeNumber(this, 'throttle-every', stringOption(args, 'throttle-every'), 1_000_000);
+    const azure = await loadAzure();
     let keys: NamedKeySpec[];
     try {
-      keys = listOption(args, 'key').map(parseKeySpec);
+      keys = listOption(args, 'key').map(azure.parseKeySpec);
     } catch (error) {
-      if (error instanceof KeySpecError) throw usage(this, `--key ${error.message}`);
+      if (error instanceof azure.KeySpecError) throw usage(this, `--key ${error.message}`);
       throw error;
     }
     let emulator;
     try {
-      emulator = await startKeyVaultEmulator({ port, keys, latencyMs, throttleEvery: throttleEvery || undefined });
+      emulator = await azure.startKeyVaultEmulator({ port, keys, latencyMs, throttleEvery: throttleEvery || undefined });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new CliError('USAGE', `127.0.0.1:${port} ${code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code ?? 'unknown error'})`}`);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { KeyVaultSigner, KeyVersions, parseRotationPolicy } from '@countersign/azure';
 import { readPolicyFile, readTextInput, rotateKey, StepError, type RotateKeyResult } from '@countersign/steps';
 import { flag, requiredOption, stringOption } from '../args.js';
 import { embeddedLedger } from '../io/embedded-ledger.js';
+import { loadAzure } from '../io/load-azure.js';
 import { KEY_OPTIONS, vaultConnection } from '../io/open-signer.js';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
@@ -71,6 +71,7 @@ ${SERVICE_OPTIONS_HELP}`,
     const client = serviceUrl
       ? (await serviceClientFromArgs(this, args, context.host, { url: serviceUrl, timeoutMs: 120_000, policy: policyPath ? await readPolicyFile(policyPath) : undefined })).client
       : undefined;
+    const { KeyVaultSigner, KeyVersions, parseRotationPolicy } = await loadAzure();
     const rotationPolicyPath = stringOption(args, 'rotation-policy');
     const rotationPolicy = rotationPolicyPath === undefined ? undefined : parseRotationPolicy(await readTextInput(rotationPolicyPath, 'rotation policy'));
     const connection = await vaultConnection({ azureCredential: stringOption(args, 'azure-credential'), keyVaultCa: stringOption(args, 'key-vault-ca') });

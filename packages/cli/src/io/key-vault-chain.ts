@@ -1,4 +1,4 @@
-import { parseKeyVaultCertificateReference, parseKeyVaultKeyUrl, readVaultCertificateLeaf } from '@countersign/azure';
+import { loadAzure } from './load-azure.js';
 import { CliError } from '../errors.js';
 import { isKeyVaultUrl, vaultConnection, type KeyChoice } from './open-signer.js';
 import { readCertificateChain } from './signer-from-file.js';
@@ -17,6 +17,7 @@ export interface VaultChain {
  */
 export async function x5chainFromKeyVault(certificate: string, restPath: string | undefined, keyChoice: KeyChoice, env: NodeJS.ProcessEnv = process.env): Promise<VaultChain> {
   if (!isKeyVaultUrl(keyChoice.key)) throw new CliError('USAGE', '--x5chain-from-key-vault needs a Key Vault key URL in --key (a key file has no vault to read certificates from)');
+  const { parseKeyVaultCertificateReference, parseKeyVaultKeyUrl, readVaultCertificateLeaf } = await loadAzure();
   const key = parseKeyVaultKeyUrl(keyChoice.key, { emulator: keyChoice.keyVaultCa !== undefined });
   const reference = parseKeyVaultCertificateReference(certificate, key);
   const leaf = await readVaultCertificateLeaf(reference, await vaultConnection(keyChoice, env));

@@ -1,7 +1,8 @@
-import { azureCredential, KeyVaultSigner, parseCredentialChoice, type VaultConnection } from '@countersign/azure';
+import type { VaultConnection } from '@countersign/azure';
 import type { Signer } from '@countersign/core';
 import { CliError } from '../errors.js';
 import { readTextInput } from '@countersign/steps';
+import { loadAzure } from './load-azure.js';
 import { localSignerFromFile } from './signer-from-file.js';
 
 /** Where a signing key lives, as every command that signs is told. */
@@ -48,12 +49,14 @@ export async function openSigner(choice: KeyChoice, env: NodeJS.ProcessEnv = pro
     }
     return { signer: await localSignerFromFile(choice.key, choice.algorithm) };
   }
+  const { KeyVaultSigner } = await loadAzure();
   const signer = await KeyVaultSigner.open({ keyUrl: choice.key, algorithm: choice.algorithm, ...(await vaultConnection(choice, env)) });
   return { signer, keyVersionUrl: signer.keyVersionUrl };
 }
 
 /** The credential and, for the emulator, the CA to trust: what every Key Vault client of the CLI needs. */
 export async function vaultConnection(choice: Pick<KeyChoice, 'azureCredential' | 'keyVaultCa'>, env: NodeJS.ProcessEnv = process.env): Promise<VaultConnection> {
+  const { azureCredential, parseCredentialChoice } = await loadAzure();
   const credentialChoice = parseCredentialChoice(choice.azureCredential ?? 'default');
   if ((credentialChoice === 'emulator') !== (choice.keyVaultCa !== undefined)) {
     throw new CliError('USAGE', '--azure-credential emulator and --key-vault-ca go together: the emulator is trusted only through the CA it printed');

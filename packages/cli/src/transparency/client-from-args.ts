@@ -1,7 +1,7 @@
-import { azureCredential, CONFIDENTIAL_LEDGER_SCOPE, credentialTokenProvider, parseCredentialChoice, typedFailureCredential } from '@countersign/azure';
 import type { TrustPolicy } from '@countersign/core';
 import { confidentialLedgerName, fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile, ScrapiClient, type Host } from '@countersign/steps';
 import { stringOption, usage, type CommandSpec, type ParsedArgs } from '../args.js';
+import { loadAzure } from '../io/load-azure.js';
 
 /** The options of every command that talks to a transparency service, so that none of them drifts. */
 export const SERVICE_OPTIONS = {
@@ -59,9 +59,12 @@ export async function serviceClientFromArgs(command: CommandSpec, args: ParsedAr
   if (tokenScope && !credentialChoice) throw usage(command, '--token-scope goes with --azure-credential');
   if (envToken) host.setSecret(envToken);
   // The client takes a token provider, never an Azure credential: this is where one becomes the other.
-  const tokenProvider = credentialChoice
-    ? credentialTokenProvider(typedFailureCredential(azureCredential(parseCredentialChoice(credentialChoice), env).credential), tokenScope ?? CONFIDENTIAL_LEDGER_SCOPE, (token) => host.setSecret(token))
-    : undefined;
+  let tokenProvider: (() => Promise<string>) | undefined;
+  if (credentialChoice) {
+    const { azureCredential, CONFIDENTIAL_LEDGER_SCOPE, credentialTokenProvider, parseCredentialChoice, typedFailureCredential } = await loadAzure();
+    const credential = typedFailureCredential(azureCredential(parseCredentialChoice(credentialChoice), env).credential);
+    tokenProvider = credentialTokenProvider(credential, tokenScope ?? CONFIDENTIAL_LEDGER_SCOPE, (token) => host.setSecret(token));
+  }
 
   const apiVersionText = stringOption(args, 'api-version');
   const client = new ScrapiClient({
