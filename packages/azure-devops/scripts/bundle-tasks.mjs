@@ -1,0 +1,49 @@
+// Bundles each task's entry into its task folder (tasks/<Task>/index.js), the file its task.json's
+// execution targets run: the agent runs a task from its folder alone, with no node_modules beside it.
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Task folder, by entry in src/tasks. */
+export const TASKS = {
+  sign: 'CountersignSign',
+  log: 'CountersignLog',
+  'verify-receipt': 'CountersignVerifyReceipt',
+  'rotate-key': 'CountersignRotateKey',
+};
+
+// azure-pipelines-task-lib (and some Azure SDK code) is CommonJS: in an ES module bundle it still
+// needs require, __filename and __dirname. The last two go by other names (see define below)
+// because bundled ES modules may declare their own __dirname.
+const BANNER = [
+  "import { createRequire as __countersignRequire } from 'node:module';",
+  "import { fileURLToPath as __countersignPath } from 'node:url';",
+  "import { dirname as __countersignDir } from 'node:path';",
+  'const require = __countersignRequire(import.meta.url);',
+  'const __countersignFilename = __countersignPath(import.meta.url);',
+  'const __countersignDirname = __countersignDir(__countersignFilename);',
+].join('\n');
+
+await Promise.all(
+  Object.entries(TASKS).map(async ([entry, folder]) => {
+    const outdir = join(PACKAGE, 'tasks', folder);
+    await build({
+      entryPoints: [join(PACKAGE, 'src', 'tasks', `${entry}.ts`)],
+      outfile: join(outdir, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      banner: { js: BANNER },
+      // Only free references are replaced: a module's own __dirname stays its own.
+      define: { __filename: '__countersignFilename', __dirname: '__countersignDirname' },
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    // The folder is the package the agent sees: this makes index.js an ES module there.
+    await writeFile(join(outdir, 'package.json'), '{ "type": "module" }\n');
+  }),
+);

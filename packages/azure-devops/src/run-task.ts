@@ -1,0 +1,52 @@
+import * as tl from 'azure-pipelines-task-lib/task.js';
+import { isCountersignError } from '@countersign/core';
+import { isStepError, type StepInput } from '@countersign/steps';
+import { TaskError } from './errors.js';
+import { PipelinesHost } from './pipelines-host.js';
+
+/** The task inputs the steps' neutral input names stand for, so a failure points at what the pipeline wrote. */
+const TASK_INPUT: Partial<Record<StepInput, string>> = {
+  files: 'subjectPath',
+  statement: 'statementPath',
+  statements: 'statementPath',
+  statementGlobs: 'statementPath',
+  outputDir: 'outputDir',
+  x5chain: 'x5chain',
+  trustPolicy: 'trustPolicy',
+  lockfile: 'lockfile',
+  serviceUrl: 'serviceUrl',
+  serviceIdentity: 'serviceIdentity',
+  issuer: 'issuer',
+  key: 'key',
+};
+
+/**
+ * The task's failed result in one line: the code first (what a pipeline author searches for), then
+ * the input at fault, then the reason. Never a stack: the agent shows the reason as the task's error.
+ */
+export function failureReason(error: unknown): string {
+  if (error instanceof TaskError) return `${error.code}: ${error.input} ${error.message}`;
+  if (isStepError(error)) {
+    const input = error.input === undefined ? undefined : TASK_INPUT[error.input];
+    const resume = error.resumeKeyUrl ? ` (run again with key ${error.resumeKeyUrl} to finish)` : '';
+    return `${error.code}: ${input ? `${input}: ` : ''}${error.message}${resume}`;
+  }
+  if (isCountersignError(error)) return `${error.code}: ${error.message}`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `UNEXPECTED: ${message.split('\n')[0]}`;
+}
+
+/**
+ * Runs one task's work with a PipelinesHost: the summary is attached whatever the outcome, and any
+ * failure becomes the task's Failed result with its one-line reason.
+ */
+export async function runTask(title: string, work: (host: PipelinesHost) => Promise<void>): Promise<void> {
+  const host = new PipelinesHost();
+  try {
+    await work(host);
+  } catch (error) {
+    tl.setResult(tl.TaskResult.Failed, host.masked(failureReason(error)));
+  } finally {
+    await host.publishSummary(title).catch((error: unknown) => host.warn(`the summary could not be attached: ${failureReason(error)}`));
+  }
+}
