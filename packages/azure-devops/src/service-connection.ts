@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { Environment } from '@countersign/azure';
 import type { Host } from '@countersign/steps';
@@ -22,7 +23,7 @@ export function serviceConnectionEnvironment(connectionId: string, host: Host, e
   const clientId = tl.getEndpointAuthorizationParameter(connectionId, 'serviceprincipalid', true);
   const tenantId = tl.getEndpointAuthorizationParameter(connectionId, 'tenantid', true);
   const oidcRequestUri = tl.getVariable('System.OidcRequestUri');
-  const accessToken = tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true) || tl.getVariable('System.AccessToken');
+  const accessToken = unlogged(() => tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true) || tl.getVariable('System.AccessToken'));
   const absent = Object.entries({ serviceprincipalid: clientId, tenantid: tenantId, 'System.OidcRequestUri': oidcRequestUri, 'System.AccessToken': accessToken })
     .filter(([, value]) => !value)
     .map(([name]) => name);
@@ -36,4 +37,14 @@ export function serviceConnectionEnvironment(connectionId: string, host: Host, e
     SYSTEM_OIDCREQUESTURI: oidcRequestUri,
     SYSTEM_ACCESSTOKEN: accessToken,
   };
+}
+
+/** Reads a secret through the task lib, which writes every endpoint parameter it reads to the debug log. */
+function unlogged(read: () => string | undefined): string | undefined {
+  tl.setStdStream(new Writable({ write: (_chunk, _encoding, done) => done() }));
+  try {
+    return read();
+  } finally {
+    tl.setStdStream(process.stdout);
+  }
 }
