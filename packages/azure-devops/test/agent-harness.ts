@@ -2,6 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_DIR } from './task-folders.js';
 
+/** The runtimes a task.json's execution handlers name: Node20_1 (this Node) and Node24 (installed apart, in tools/node24). */
+export const AGENT_NODES: Record<'Node20_1' | 'Node24', string> = {
+  Node20_1: process.execPath,
+  Node24: join(PACKAGE_DIR, '..', '..', 'tools', 'node24', 'node_modules', 'node', 'bin', 'node'),
+};
+
 /** Bundles the tasks as `npm run build` does, so the tests run what the agent would run. */
 export function bundleTasks(): void {
   execFileSync(process.execPath, [join(PACKAGE_DIR, 'scripts', 'bundle-tasks.mjs')], { stdio: 'inherit' });
@@ -31,7 +37,7 @@ function properties(text: string): Record<string, string> {
  * Runs a task's bundle the way the agent does: `node index.js` in a fresh process, each input as
  * INPUT_<NAME> (upper-cased), the agent's directories as variables, and nothing else of this process.
  */
-export function runTask(folder: string, inputs: Record<string, string>, agent: { workDir: string; tempDir: string; env?: Record<string, string> }): TaskRun {
+export function runTask(folder: string, inputs: Record<string, string>, agent: { workDir: string; tempDir: string; env?: Record<string, string>; node?: string }): TaskRun {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     AGENT_TEMPDIRECTORY: agent.tempDir,
@@ -39,7 +45,7 @@ export function runTask(folder: string, inputs: Record<string, string>, agent: {
     ...agent.env,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const result = spawnSync(process.execPath, [join(PACKAGE_DIR, 'tasks', folder, 'index.js')], { cwd: agent.workDir, env, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(agent.node ?? AGENT_NODES.Node20_1, [join(PACKAGE_DIR, 'tasks', folder, 'index.js')], { cwd: agent.workDir, env, encoding: 'utf8', timeout: 30_000 });
   if (result.error) throw result.error;
   const run: TaskRun = { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, outputs: {}, issues: [], summaries: [] };
   for (const line of result.stdout.split('\n')) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { countersign, scratchDir } from '../../../test/cli-harness.js';
 import { startServer, type RunningServer } from '../../../test/serve-harness.js';
-import { bundleTasks, runTask, type TaskRun } from './agent-harness.js';
+import { AGENT_NODES, bundleTasks, runTask, type TaskRun } from './agent-harness.js';
 import { PACKAGE_DIR, TASK_FOLDERS, taskJson } from './task-folders.js';
 
 const { dir, cleanup } = scratchDir('azure-devops');
@@ -40,14 +40,14 @@ function expectFailed(run: TaskRun, code: string): void {
   expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
 }
 
-function signAndLog(name: string): string {
+function signAndLog(name: string, node?: string): string {
   const artifact = join(workDir, 'dist', name);
   writeFileSync(artifact, `release ${name}`);
-  const signed = runTask(TASK_FOLDERS.sign as string, { subjectPath: `dist/${name}`, key, x5chain: chain }, agent);
+  const signed = runTask(TASK_FOLDERS.sign as string, { subjectPath: `dist/${name}`, key, x5chain: chain }, { ...agent, node });
   expect(signed.complete).toBeUndefined();
   expect(signed.outputs['statement-paths']).toBe(`${artifact}.cose`);
   expect(signed.outputs.digests).toMatch(/^sha256:[0-9a-f]{64}$/);
-  const logged = runTask(TASK_FOLDERS.log as string, { statementPath: `dist/${name}.cose`, serviceUrl: server.url }, agent);
+  const logged = runTask(TASK_FOLDERS.log as string, { statementPath: `dist/${name}.cose`, serviceUrl: server.url }, { ...agent, node });
   expect(logged.complete).toBeUndefined();
   expect(logged.outputs['entry-ids']).toMatch(/\S/);
   expect(logged.outputs['transparent-statement-paths']).toBe(`${artifact}.cose`);
@@ -61,9 +61,10 @@ describe('the tasks run as the agent runs them', () => {
     }
   });
 
-  it('sign, log (countersign serve) and verify-receipt succeed, set their output variables and attach the summary', () => {
-    const artifact = signAndLog('app-1.0.tgz');
-    const verified = runTask(TASK_FOLDERS['verify-receipt'] as string, { subjectPath: 'dist/app-1.0.tgz', trustPolicy: policy }, agent);
+  it.each(Object.entries(AGENT_NODES))('under %s: sign, log (countersign serve) and verify-receipt succeed, set their output variables and attach the summary', (handler, node) => {
+    const name = `app-1.0-${handler}.tgz`;
+    const artifact = signAndLog(name, node);
+    const verified = runTask(TASK_FOLDERS['verify-receipt'] as string, { subjectPath: `dist/${name}`, trustPolicy: policy }, { ...agent, node });
     expect(verified.complete).toBeUndefined();
     expect(verified.outputs.verified).toBe('true');
     expect(verified.issues).toEqual([]);
