@@ -78,6 +78,7 @@ describe('the tasks run as the agent runs them', () => {
     const run = runTask(TASK_FOLDERS['verify-receipt'] as string, { subjectPath: 'dist/app-2.0.tgz', trustPolicy: policy }, agent);
     expectFailed(run, 'STEP_VERIFICATION_FAILED');
     expect(run.outputs.verified).toBe('false');
+    expect(run.summaries).toHaveLength(1);
     expect(run.issues.map((issue) => issue.properties)).toContainEqual({ type: 'error', sourcepath: artifact, code: 'artifact-digest' });
   });
 
