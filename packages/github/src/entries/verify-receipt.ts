@@ -4,17 +4,19 @@ import { runAction } from '../run.js';
 
 /** actions/verify-receipt: the release gate; each subject against its statement and receipts under the trust policy. */
 await runAction(async (host) => {
+  const allowNetwork = flag('allow-network');
+  const updateLockfile = flag('update-lockfile');
   const artifacts = await globs('subject-path', 'subject');
   const policy = await readPolicyFile(required('trust-policy'));
   // Offline unless asked: a policy's fetchKeys alone does not let a gate reach out from the runner.
-  const trustPolicy = flag('allow-network') ? policy : { ...policy, services: policy.services.map((service) => ({ ...service, fetchKeys: false })) };
+  const trustPolicy = allowNetwork ? policy : { ...policy, services: policy.services.map((service) => ({ ...service, fetchKeys: false })) };
   const { results } = await verifyStep(
     {
       artifacts,
       statement: optional('statement-path'),
       trustPolicy,
       lockfile: optional('lockfile'),
-      updateLockfile: flag('update-lockfile'),
+      updateLockfile,
       reportPath: optional('report-path') ?? 'countersign-verify-report.json',
     },
     host,
