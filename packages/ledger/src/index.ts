@@ -8,3 +8,4 @@ export type { RegistrationStyle } from './http/router.js';
 export { DEFAULT_SERVER_LIMITS, resolveServerLimits, type ServerLimits } from './http/limits.js';
 export { HttpError, ServerConfigError, type HttpErrorCode, type ServerConfigErrorCode } from './http/errors.js';
 export { listeningUrl, parsePublicUrl } from './http/public-url.js';
+export { defaultLedgerIssuer, defaultServiceKeyPath, openEmbeddedLedger, serviceKeyAt } from './service/embedded.js';

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { addIssuer, addService, emptyPolicy, SHA256 } from '@countersign/core';
 import type { TransparencyLedger } from '@countersign/ledger';
 import { RecordingHost } from '../src/host.js';
@@ -39,6 +39,16 @@ describe('the verify step', () => {
     expect(host.summaries[0]?.match(/\| check \| outcome \| reason \|/g)).toHaveLength(2);
     expect(host.messages.filter((entry) => entry.level === 'error' || entry.level === 'warn')).toEqual([]);
     expect(verificationFailure(outcome.results)).toBeUndefined();
+  });
+
+  it('writes every verdict as JSON to the report path and sets report-path', async () => {
+    const host = new RecordingHost();
+    const reportPath = at('reports/verdicts.json');
+    await verifyStep({ artifacts: files, trustPolicy: policyPath, reportPath }, host);
+    expect(host.outputs).toEqual({ verified: 'true', 'report-path': reportPath });
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Array<{ artifact: string; verified: boolean; checks: unknown[] }>;
+    expect(report.map((entry) => [entry.artifact, entry.verified])).toEqual([[files[0], true], [files[1], true]]);
+    expect(report[0]?.checks.length).toBeGreaterThan(0);
   });
 
   it('finds each artifact beside its statement from a statement glob', async () => {

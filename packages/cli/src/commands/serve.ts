@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_STATEMENT_BYTES } from '@countersign/core';
-import { createLedgerServer, issueNodeCertificate, loadOrCreateServiceIdentity, DEFAULT_SERVER_LIMITS, listeningUrl, TransparencyLedger, type AccessEntry, type RegistrationStyle } from '@countersign/ledger';
+import { createLedgerServer, defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt, issueNodeCertificate, loadOrCreateServiceIdentity, DEFAULT_SERVER_LIMITS, listeningUrl, TransparencyLedger, type AccessEntry, type RegistrationStyle } from '@countersign/ledger';
 import { readPolicyFile } from '@countersign/steps';
 import { stringOption, usage } from '../args.js';
 import { port, serverSettings, STYLES } from '../io/server-settings.js';
-import { defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt } from '../io/service-key.js';
 import { localSignerFromFile } from '../io/signer-from-file.js';
 import { CliError } from '../errors.js';
 import type { Command } from './command.js';

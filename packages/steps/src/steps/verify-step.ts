@@ -1,6 +1,7 @@
 import type { TrustPolicy } from '@countersign/core';
 import { StepError } from '../errors.js';
 import type { Host } from '../host.js';
+import { writeOutput } from '../io/files.js';
 import { readPolicyFile } from '../io/policy-file.js';
 import { expandStatementGlob } from '../io/statement-glob.js';
 import { verdictsMarkdown } from './summary.js';
@@ -22,6 +23,8 @@ export interface VerifyRequest {
   lockfile?: string;
   updateLockfile?: boolean;
   concurrency?: number;
+  /** Where to write every verdict as JSON, for a later step or a workflow artifact. */
+  reportPath?: string;
   now?: Date;
 }
 
@@ -40,7 +43,7 @@ export async function pairsOf(request: VerifyRequest): Promise<VerifyPair[]> {
   const globs = request.statementGlobs ?? [];
   if (globs.length) {
     if (artifacts.length || digest || statement) throw new StepError('STEP_USAGE', 'statement globs find both statements and artifacts: give no artifact, digest or statement with them', { input: 'statementGlobs' });
-    const statements = (await Promise.all(globs.map(expandStatementGlob))).flat();
+    const statements = (await Promise.all(globs.map((glob) => expandStatementGlob(glob)))).flat();
     return [...new Set(statements)].map((path) => ({ artifact: { file: stripCose(path) }, statementPath: path }));
   }
   if (digest) {
@@ -54,6 +57,10 @@ export async function pairsOf(request: VerifyRequest): Promise<VerifyPair[]> {
     return [{ artifact: { file: artifacts[0] as string }, statementPath: statement }];
   }
   return artifacts.map((file) => ({ artifact: { file }, statementPath: `${file}.cose` }));
+}
+
+function reportEntry(result: VerifyStepResult): object {
+  return { artifact: result.artifact, statement: result.statementPath, artifactDigest: result.artifactDigest, ...result.verdict };
 }
 
 /**
@@ -76,5 +83,9 @@ export async function verifyStep(request: VerifyRequest, host: Host): Promise<Ve
     host,
   );
   host.addSummary(verdictsMarkdown(results));
+  if (request.reportPath) {
+    await writeOutput(request.reportPath, `${JSON.stringify(results.map(reportEntry), null, 2)}\n`);
+    host.setOutput('report-path', request.reportPath);
+  }
   return { pairs, results, verified: results.every((result) => result.verdict.verified) };
 }

@@ -55,11 +55,17 @@ function inWorker(pairs: VerifyPair[], policy: TrustPolicy, allowUnlogged: boole
 }
 
 /** Verifies every pair, splitting large batches across threads; results keep the input order. */
-async function verifyAll(input: VerifyStepInput): Promise<VerifyOneResult[]> {
+async function verifyAll(input: VerifyStepInput, host: Host): Promise<VerifyOneResult[]> {
   const allowUnlogged = input.allowUnlogged === true;
-  const threads = Math.min(input.concurrency ?? availableParallelism(), Math.floor(input.pairs.length / MIN_PAIRS_PER_WORKER));
-  // Workers run the built JavaScript; from the TypeScript sources (unit tests) everything stays on this thread.
-  if (threads < 2 || !existsSync(fileURLToPath(WORKER_SCRIPT))) {
+  let threads = Math.min(input.concurrency ?? availableParallelism(), Math.floor(input.pairs.length / MIN_PAIRS_PER_WORKER));
+  // The worker is a file beside this module (a bundle ships its own copy there); without it the batch still
+  // verifies, only slower, and whoever runs it should know why.
+  if (threads >= 2 && !existsSync(fileURLToPath(WORKER_SCRIPT))) {
+    host.warn(`verification worker ${fileURLToPath(WORKER_SCRIPT)} is missing: verifying on one thread`);
+    threads = 1;
+  }
+  host.debug(`verifying ${input.pairs.length} artifact(s) on ${Math.max(threads, 1)} thread(s)`);
+  if (threads < 2) {
     const results: VerifyOneResult[] = [];
     for (const pair of input.pairs) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
     return results;
@@ -122,7 +128,7 @@ async function applyLock(results: VerifyOneResult[], lock: { path: string; updat
 /** Verifies artifacts against their statements under a trust policy; each verdict says what failed. */
 export async function verifyArtifacts(input: VerifyStepInput, host: Host): Promise<VerifyStepResult[]> {
   const policy = await withFetchedServiceKeys(input.policy, input.pairs.map((pair) => pair.statementPath), host);
-  let results = await verifyAll({ ...input, policy });
+  let results = await verifyAll({ ...input, policy }, host);
   if (input.lock) results = await applyLock(results, input.lock, host);
   for (const result of results) {
     const failure = firstFailure(result.verdict);

@@ -1,0 +1,2 @@
+import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);
+import{h as r}from"./chunk-4DJVRDO7.js";import{H as a}from"./chunk-4B46NQBP.js";import"./chunk-DKSHSZDI.js";import{parentPort as n,workerData as i}from"node:worker_threads";var e=i,p=a(e.policy);(async()=>{let o=[],s=e.now?new Date(e.now):void 0;for(let t of e.pairs)o.push(await r(t,p,e.allowUnlogged,s));n?.postMessage({ok:!0,results:o})})().catch(o=>{let{code:s,message:t,area:c}=o;n?.postMessage({ok:!1,error:{code:s,message:t??String(o),area:c}})});

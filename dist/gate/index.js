@@ -1,0 +1,5 @@
+import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);
+import{a as u}from"../chunks/chunk-VPKC44AT.js";import{b as p,c as m}from"../chunks/chunk-AZWZZEZ3.js";import{d as n,g as o,k as s,l as a,p as c,q as f}from"../chunks/chunk-UNKUQLS7.js";import"../chunks/chunk-T4YRHAOU.js";import"../chunks/chunk-4DJVRDO7.js";import"../chunks/chunk-4B46NQBP.js";import"../chunks/chunk-DKSHSZDI.js";await f(async i=>{let d=await c("subject-path","subject"),v=a("trust-policy"),{signer:g}=await p(a("key"),i),l=await m(s("x5chain")),w=await u(i),e=[];for(let t of d)e.push(await o({file:t,signer:g,x5chain:l,policyPath:v,openService:w},i));i.setOutput("statement-paths",e.map(t=>t.statementPath).join(`
+`)),i.setOutput("digests",e.map(t=>t.digest).join(`
+`)),i.setOutput("entry-ids",e.map(t=>t.entryId).join(`
+`)),i.setOutput("verified",String(e.every(t=>t.verdict.verified)));let r=n(e.map(t=>({artifact:t.file,statementPath:t.statementPath,artifactDigest:t.digest,verdict:t.verdict})));if(r)throw r});

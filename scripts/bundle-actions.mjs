@@ -1,0 +1,42 @@
+// Bundles each GitHub action into dist/<step>/index.js (GitHub runs them as committed, with no install).
+// Code that several actions share, and the Azure SDKs that only a Key Vault key or an Azure sign-in
+// reaches (dynamic imports), go to dist/chunks/, so that an action starts by loading its own path only.
+import { readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+export const STEPS = ['sign', 'log', 'verify-receipt', 'rotate-key', 'gate'];
+
+const entryPoints = Object.fromEntries(STEPS.map((step) => [`${step}/index`, `packages/github/src/entries/${step}.ts`]));
+// The verify step starts its worker from the file beside its own module, and in a bundle that module is a chunk.
+entryPoints['chunks/verify-worker'] = 'packages/steps/dist/steps/verify-worker.js';
+
+rmSync(out, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints,
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require() for node built-ins, which ESM lacks.
+  banner: { js: "import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);" },
+});
+
+// A worker that is not where the step looks would silently cost every core but one: refuse such a build.
+for (const name of readdirSync(join(out, 'chunks'))) {
+  const text = readFileSync(join(out, 'chunks', name), 'utf8');
+  if (text.includes('verify-worker.js') && !existsSync(join(out, 'chunks', 'verify-worker.js'))) throw new Error(`${name} starts verify-worker.js, which is not beside it`);
+}
+for (const step of STEPS) {
+  if (readFileSync(join(out, step, 'index.js'), 'utf8').includes('verify-worker.js')) throw new Error(`dist/${step}/index.js starts verify-worker.js from outside dist/chunks`);
+}
