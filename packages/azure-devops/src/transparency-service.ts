@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { confidentialLedgerName, fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile, ScrapiClient, type Host, type ServiceOpener } from '@countersign/steps';
+import { fetchConfidentialLedgerIdentity, readServiceIdentityFile, ScrapiClient, type Host, type ServiceOpener } from '@countersign/steps';
 import { azureSignIn } from './azure-sign-in.js';
 import { embeddedLedger } from './embedded-ledger.js';
 import { TaskError } from './errors.js';
@@ -50,10 +50,5 @@ async function serviceIdentity(url: string, file: string | undefined, host: Host
   } catch {
     throw new TaskError('TASK_INPUT_INVALID', 'serviceUrl', `"${url}" is not a URL`);
   }
-  const ledgerName = confidentialLedgerName(parsed);
-  if (!ledgerName) return undefined;
-  const identityUrl = ledgerIdentityUrl(ledgerName);
-  const identity = await fetchServiceIdentity(identityUrl);
-  host.info(`pinned the service identity of ${ledgerName} fetched from ${identityUrl.href}`);
-  return identity;
+  return fetchConfidentialLedgerIdentity(parsed, host);
 }

@@ -14,7 +14,7 @@ export { rotateKey, type RotateKeyInput, type RotateKeyResult } from './steps/ro
 export { ScrapiClient, type ScrapiClientOptions } from './transparency/scrapi-client.js';
 export type { TokenProvider } from './transparency/bearer-scope.js';
 export { CODE_TRANSPARENCY_API_VERSION, confidentialLedgerName, defaultApiVersion } from './transparency/api-version.js';
-export { fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile, LEDGER_IDENTITY_SERVICE } from './transparency/service-identity.js';
+export { fetchConfidentialLedgerIdentity, fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile, LEDGER_IDENTITY_SERVICE } from './transparency/service-identity.js';
 
 export { exists, readInput, readInputSync, readTextInput, writeOutput, type WriteOptions } from './io/files.js';
 export { CHUNK_SIZE, MIN_WORKER_BYTES, digestFile, digestFiles, type DigestFilesOptions, type FileDigest } from './io/digest-files.js';

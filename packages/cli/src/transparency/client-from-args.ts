@@ -1,5 +1,5 @@
 import type { TrustPolicy } from '@countersign/core';
-import { confidentialLedgerName, fetchServiceIdentity, ledgerIdentityUrl, readServiceIdentityFile, ScrapiClient, type Host } from '@countersign/steps';
+import { fetchConfidentialLedgerIdentity, fetchServiceIdentity, readServiceIdentityFile, ScrapiClient, type Host } from '@countersign/steps';
 import { stringOption, usage, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadAzure } from '../io/load-azure.js';
 
@@ -103,10 +103,5 @@ async function resolveServiceIdentity(command: CommandSpec, args: ParsedArgs, ho
   } catch {
     return undefined; // the client reports a bad URL
   }
-  const ledgerName = confidentialLedgerName(service);
-  if (!ledgerName) return undefined;
-  const url = ledgerIdentityUrl(ledgerName);
-  const identity = await fetchServiceIdentity(url);
-  host.info(`pinned the service identity of ${ledgerName} fetched from ${url.href}`);
-  return identity;
+  return fetchConfidentialLedgerIdentity(service, host);
 }

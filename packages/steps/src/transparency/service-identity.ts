@@ -1,6 +1,8 @@
 import { isCertificatePem, TransparencyError } from '@countersign/core';
 import { StepError } from '../errors.js';
+import type { Host } from '../host.js';
 import { readInput } from '../io/files.js';
+import { confidentialLedgerName } from './api-version.js';
 import { isLoopback } from './bearer-scope.js';
 import { HttpTransport } from './http-transport.js';
 import { tlsFailure } from './tls-failure.js';
@@ -47,4 +49,18 @@ export async function fetchServiceIdentity(url: URL, timeoutMs = 30_000): Promis
   }
   if (typeof certificate !== 'string' || !isCertificatePem(certificate)) throw new TransparencyError('TS_PROTOCOL', `${url.href} holds no ledgerTlsCertificate PEM certificate`);
   return certificate;
+}
+
+/**
+ * For a Microsoft Signing Transparency service (https://NAME.confidential-ledger.azure.com), the TLS
+ * identity its ledger identity service publishes; undefined for any other host, which keeps the
+ * public CA store.
+ */
+export async function fetchConfidentialLedgerIdentity(service: URL, host: Host): Promise<string | undefined> {
+  const ledgerName = confidentialLedgerName(service);
+  if (!ledgerName) return undefined;
+  const url = ledgerIdentityUrl(ledgerName);
+  const identity = await fetchServiceIdentity(url);
+  host.info(`pinned the service identity of ${ledgerName} fetched from ${url.href}`);
+  return identity;
 }
