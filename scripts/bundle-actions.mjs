@@ -14,6 +14,22 @@ const entryPoints = Object.fromEntries(STEPS.map((step) => [`${step}/index`, `pa
 // The verify step starts its worker from the file beside its own module, and in a bundle that module is a chunk.
 entryPoints['chunks/verify-worker'] = 'packages/steps/dist/steps/verify-worker.js';
 
+// @actions/core imports its OIDC client, and with it an HTTP stack (undici, about 440 kB), at start-up;
+// countersign asks the runner for ID tokens itself, so the client is loaded on first use instead.
+const oidcClient = join(root, 'node_modules/@actions/core/lib/oidc-utils.js');
+const deferOidcClient = {
+  name: 'defer-actions-core-oidc-client',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) =>
+      args.importer.replace(/\\/g, '/').endsWith('@actions/core/lib/core.js') ? { path: 'oidc-client', namespace: 'deferred' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /^oidc-client$/, namespace: 'deferred' }, () => ({
+      resolveDir: root,
+      contents: `export class OidcClient { static async getIDToken(audience) { return (await import(${JSON.stringify(oidcClient)})).OidcClient.getIDToken(audience); } }`,
+    }));
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -28,6 +44,7 @@ await build({
   minify: true,
   legalComments: 'eof',
   logLevel: 'warning',
+  plugins: [deferOidcClient],
   // Some dependencies are CommonJS and call require() for node built-ins, which ESM lacks.
   banner: { js: "import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);" },
 });
