@@ -23,3 +23,14 @@ export function errorCode(work: () => unknown, whenNone = 'ok'): string {
   }
   return whenNone;
 }
+
+/** The HTTP status and service error code an SDK call fails with, or nothing when it succeeds. */
+export async function statusOf(work: () => Promise<unknown>): Promise<{ statusCode?: number; code?: string }> {
+  try {
+    await work();
+    return {};
+  } catch (error) {
+    const { statusCode, code } = error as { statusCode?: number; code?: string };
+    return { statusCode, code };
+  }
+}

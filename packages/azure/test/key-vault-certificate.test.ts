@@ -5,7 +5,7 @@ import { keyIdOf, parseCertificate } from '@countersign/core';
 import { parseKeyVaultCertificateReference } from '../src/certificate-url.js';
 import { readVaultCertificateLeaf } from '../src/key-vault-certificate.js';
 import { vaultClientOptions } from '../src/vault-connection.js';
-import { errorCode, rejectionCode } from './error-code.js';
+import { errorCode, rejectionCode, statusOf } from './error-code.js';
 import { startEmulatorFixture, type EmulatorFixture } from './emulator-fixture.js';
 import { createOwnCa, issueLeaf, requestCertificate, vaultPublicKey } from './own-ca.js';
 
@@ -20,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fixture.emulator.close();
 });
-
-async function statusOf(work: () => Promise<unknown>): Promise<{ statusCode?: number; code?: string }> {
-  try {
-    await work();
-    return {};
-  } catch (error) {
-    const { statusCode, code } = error as { statusCode?: number; code?: string };
-    return { statusCode, code };
-  }
-}
 
 const reference = (name: string) => ({ vaultUrl: fixture.emulator.url, name });
 

@@ -5,6 +5,7 @@ import { CertificateClient, WellKnownIssuer } from '@azure/keyvault-certificates
 import { KeyClient } from '@azure/keyvault-keys';
 import { vaultClientOptions } from '../src/vault-connection.js';
 import { startEmulatorFixture, type EmulatorFixture } from './emulator-fixture.js';
+import { statusOf } from './error-code.js';
 
 let fixture: EmulatorFixture;
 
@@ -39,16 +40,6 @@ function rawGetFrom(emulator: { url: string; caPem: string }, path: string, head
     outgoing.on('error', reject);
     outgoing.end();
   });
-}
-
-async function statusOf(work: () => Promise<unknown>): Promise<{ statusCode?: number; code?: string }> {
-  try {
-    await work();
-    return {};
-  } catch (error) {
-    const { statusCode, code } = error as { statusCode?: number; code?: string };
-    return { statusCode, code };
-  }
 }
 
 describe('what the emulator answers without the SDK', () => {
