@@ -1,5 +1,5 @@
-import { LocalSigner, parsePemCertificates, type Signer } from '@countersign/core';
-import { readInput, readTextInput, type Host, type TokenProvider } from '@countersign/steps';
+import { parsePemCertificates } from '@countersign/core';
+import { readTextInput, type Host, type TokenProvider } from '@countersign/steps';
 import { optional } from './inputs.js';
 
 /**
@@ -7,7 +7,7 @@ import { optional } from './inputs.js';
  * when a key URL or an Azure sign-in is actually asked for, so that esbuild keeps them in a chunk
  * of their own and a run on key files never loads them.
  */
-function loadAzure(): Promise<typeof import('@countersign/azure')> {
+export function loadAzure(): Promise<typeof import('@countersign/azure')> {
   return import('@countersign/azure');
 }
 
@@ -16,7 +16,7 @@ export function isKeyVaultUrl(key: string): boolean {
 }
 
 /** The runner's OIDC token exchanged for the app registration named by azure-client-id and azure-tenant-id, or the SDK's default chain without them. */
-async function credential(host: Host) {
+export async function credential(host: Host) {
   const { azureCredential, typedFailureCredential } = await loadAzure();
   const clientId = optional('azure-client-id');
   const tenantId = optional('azure-tenant-id');
@@ -24,18 +24,6 @@ async function credential(host: Host) {
   const choice = clientId && tenantId ? 'github-oidc' : 'default';
   host.debug(`Azure sign-in: ${choice}`);
   return typedFailureCredential(azureCredential(choice, env).credential);
-}
-
-export async function vaultConnection(host: Host) {
-  return { credential: await credential(host) };
-}
-
-/** A key file (PEM or JWK), or a Key Vault / Managed HSM key resolved to one version. */
-export async function openSigner(key: string, host: Host): Promise<{ signer: Signer; keyVersionUrl?: string }> {
-  if (!isKeyVaultUrl(key)) return { signer: LocalSigner.from(await readInput(key, 'key', 1024 * 1024)) };
-  const { KeyVaultSigner } = await loadAzure();
-  const signer = await KeyVaultSigner.open({ keyUrl: key, ...(await vaultConnection(host)) });
-  return { signer, keyVersionUrl: signer.keyVersionUrl };
 }
 
 export async function readChain(path: string | undefined): Promise<Uint8Array[] | undefined> {

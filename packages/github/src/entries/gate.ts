@@ -1,5 +1,6 @@
 import { releaseArtifact, verificationFailure } from '@countersign/steps';
-import { openSigner, readChain } from '../azure.js';
+import { readChain } from '../azure.js';
+import { openSigner } from '../key-vault.js';
 import { globs, optional, required } from '../inputs.js';
 import { runAction } from '../run.js';
 import { serviceFromInputs } from '../service.js';

@@ -1,5 +1,5 @@
 import { rotateKey } from '@countersign/steps';
-import { vaultConnection } from '../azure.js';
+import { vaultConnection } from '../key-vault.js';
 import { flag, optional, required } from '../inputs.js';
 import { runAction } from '../run.js';
 import { serviceFromInputs } from '../service.js';

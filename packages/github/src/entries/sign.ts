@@ -1,6 +1,7 @@
 import { HASH_ALGORITHMS, hashAlgorithmByName } from '@countersign/core';
 import { signArtifacts } from '@countersign/steps';
-import { openSigner, readChain } from '../azure.js';
+import { readChain } from '../azure.js';
+import { openSigner } from '../key-vault.js';
 import { globs, oneOf, optional, required } from '../inputs.js';
 import { runAction } from '../run.js';
 
