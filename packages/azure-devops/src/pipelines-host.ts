@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { AnnotationTarget, Host, UploadOutcome } from '@countersign/steps';
+import { outputVariableName } from './output-names.js';
 
 /**
  * A Host on azure-pipelines-task-lib: messages become logging commands the agent turns into issues,
@@ -40,8 +41,9 @@ export class PipelinesHost implements Host {
     }
   }
 
+  /** Azure DevOps variable names take letters, digits, `.` and `_` only: `statement-paths` is set as `statementPaths`. */
   setOutput(name: string, value: string): void {
-    tl.setVariable(name, this.mask(value), false, true);
+    tl.setVariable(outputVariableName(name), this.mask(value), false, true);
   }
 
   addSummary(markdown: string): void {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { outputVariableName } from '../src/output-names.js';
 import { PACKAGE_DIR, TASK_FOLDERS, taskJson } from './task-folders.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -65,7 +66,7 @@ describe('task.json', () => {
   });
 
   it.each(entries)('%s: declares the output variables its step sets', (entry, folder) => {
-    expect(taskJson(folder).outputVariables.map((variable) => variable.name)).toEqual(STEP_OUTPUTS[entry]);
+    expect(taskJson(folder).outputVariables.map((variable) => variable.name)).toEqual(STEP_OUTPUTS[entry]!.map(outputVariableName));
   });
 
   it.each(entries)('%s: the entry is thin (under 60 lines)', (entry) => {

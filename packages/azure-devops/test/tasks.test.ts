@@ -45,12 +45,12 @@ function signAndLog(name: string, node?: string): string {
   writeFileSync(artifact, `release ${name}`);
   const signed = runTask(TASK_FOLDERS.sign as string, { subjectPath: `dist/${name}`, key, x5chain: chain }, { ...agent, node });
   expect(signed.complete).toBeUndefined();
-  expect(signed.outputs['statement-paths']).toBe(`${artifact}.cose`);
+  expect(signed.outputs.statementPaths).toBe(`${artifact}.cose`);
   expect(signed.outputs.digests).toMatch(/^sha256:[0-9a-f]{64}$/);
   const logged = runTask(TASK_FOLDERS.log as string, { statementPath: `dist/${name}.cose`, serviceUrl: server.url }, { ...agent, node });
   expect(logged.complete).toBeUndefined();
-  expect(logged.outputs['entry-ids']).toMatch(/\S/);
-  expect(logged.outputs['transparent-statement-paths']).toBe(`${artifact}.cose`);
+  expect(logged.outputs.entryIds).toMatch(/\S/);
+  expect(logged.outputs.transparentStatementPaths).toBe(`${artifact}.cose`);
   return artifact;
 }
 
@@ -87,7 +87,7 @@ describe('the tasks run as the agent runs them', () => {
     expect(runTask(TASK_FOLDERS.sign as string, { subjectPath: 'dist/tool.bin', key, x5chain: chain }, agent).complete).toBeUndefined();
     const logged = runTask(TASK_FOLDERS.log as string, { statementPath: 'dist/tool.bin.cose', ledgerDir: join(dir, 'embedded') }, agent);
     expect(logged.complete).toBeUndefined();
-    expect(logged.outputs['entry-ids']).toMatch(/\S/);
+    expect(logged.outputs.entryIds).toMatch(/\S/);
   });
 });
 
