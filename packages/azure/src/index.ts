@@ -3,7 +3,7 @@ export { parseKeyVaultKeyUrl, keyVersionUrl, type KeyVaultKeyUrl, type KeyVaultK
 export { KeyVaultSigner, type KeyVaultSignerOptions } from './key-vault-signer.js';
 export { KeyVersions, type VaultKeyVersion } from './rotate-key-version.js';
 export { parseRotationPolicy, type RotationPolicy } from './rotation-policy.js';
-export { typedFailureCredential, vaultClientOptions, type VaultClientOptions, type VaultConnection } from './vault-connection.js';
+export { taskVaultConnection, typedFailureCredential, vaultClientOptions, type TaskVaultAccess, type VaultClientOptions, type VaultConnection } from './vault-connection.js';
 export {
   AZURE_PIPELINES_VARIABLES,
   CREDENTIAL_CHOICES,

@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CryptographyClientOptions, KeyClientOptions } from '@azure/keyvault-keys';
+import { EmulatorCredential } from './credentials/emulator-credential.js';
 import { AzureError } from './errors.js';
 
 /** How the SDK clients reach a vault: the credential, and for the project's emulator the CA it prints. */
@@ -48,4 +49,25 @@ export function typedFailureCredential(credential: TokenCredential): TokenCreden
       return token;
     },
   };
+}
+
+/** How a CI task reaches Key Vault: its own Azure sign-in, or the emulator when given the CA the emulator printed. */
+export interface TaskVaultAccess {
+  /** The CA file `countersign dev key-vault` printed (GitHub's key-vault-ca, Azure DevOps' keyVaultCa); absent for a real vault. */
+  readonly emulatorCa?: string;
+  /** Reads that file, failing as the task fails for any unreadable input file. */
+  readonly readText: (path: string, role: string) => Promise<string>;
+  readonly signIn: () => Promise<TokenCredential>;
+  readonly debug: (message: string) => void;
+}
+
+/**
+ * The connection a CI task's Key Vault inputs describe. With the emulator's CA: that CA trusted by the
+ * vault clients alone and the emulator's credential, so a pipeline can be tried without a vault, and
+ * no sign-in attempted. Otherwise the task's sign-in, failing with a typed error.
+ */
+export async function taskVaultConnection(access: TaskVaultAccess): Promise<VaultConnection> {
+  if (access.emulatorCa === undefined) return { credential: typedFailureCredential(await access.signIn()) };
+  access.debug(`Key Vault: the emulator, trusted through the CA in ${access.emulatorCa} alone`);
+  return { credential: new EmulatorCredential(), emulatorCaPem: await access.readText(access.emulatorCa, 'Key Vault emulator CA') };
 }

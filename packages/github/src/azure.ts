@@ -11,10 +11,6 @@ export function loadAzure(): Promise<typeof import('@countersign/azure')> {
   return import('@countersign/azure');
 }
 
-export function isKeyVaultUrl(key: string): boolean {
-  return /^https:\/\//i.test(key);
-}
-
 /** The runner's OIDC token exchanged for the app registration named by azure-client-id and azure-tenant-id, or the SDK's default chain without them. */
 export async function credential(host: Host) {
   const { azureCredential, typedFailureCredential } = await loadAzure();

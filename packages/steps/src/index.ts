@@ -22,3 +22,4 @@ export { planOutputs, type OutputPlan, type PlannedOutput } from './io/output-pl
 export { readPolicyFile, writePolicyFile } from './io/policy-file.js';
 export { expandStatementGlob } from './io/statement-glob.js';
 export { guessContentType } from './io/content-type.js';
+export { isKeyVaultUrl, openSigningKey, type OpenedKey } from './io/signing-key.js';

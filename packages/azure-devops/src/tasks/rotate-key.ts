@@ -1,9 +1,8 @@
-import { rotateKey } from '@countersign/steps';
-import { azureSignIn } from '../azure-sign-in.js';
+import { isKeyVaultUrl, rotateKey } from '@countersign/steps';
 import { TaskError } from '../errors.js';
 import { flag, positiveNumber, required, text } from '../inputs.js';
 import { runTask } from '../run-task.js';
-import { isKeyVaultUrl } from '../signing-key.js';
+import { vaultConnection } from '../signing-key.js';
 import { serviceOpener } from '../transparency-service.js';
 
 /** CountersignRotateKey: a new Key Vault key version, the rotation logged, the trust policy moved to it. */
@@ -17,15 +16,16 @@ await runTask('countersign-rotate-key', async (host) => {
   );
   const policyPath = text('trustPolicy');
   const disablePrevious = flag('disablePrevious');
+  const connection = await vaultConnection({ connectionId, emulatorCa: text('keyVaultCa') }, host);
   const { KeyVaultSigner, KeyVersions } = await import('@countersign/azure');
-  const credential = await azureSignIn(connectionId, host);
   await rotateKey(
     {
-      keyVersions: KeyVersions.open({ credential, keyUrl: key }),
-      signerFor: (version) => KeyVaultSigner.open({ credential, keyUrl: version.versionUrl }),
+      keyVersions: KeyVersions.open({ ...connection, keyUrl: key }),
+      signerFor: (version) => KeyVaultSigner.open({ ...connection, keyUrl: version.versionUrl }),
       policyPath,
       openService,
       disablePrevious,
+      outDir: text('outputDir'),
     },
     host,
   );

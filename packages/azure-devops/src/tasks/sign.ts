@@ -9,7 +9,7 @@ await runTask('countersign-sign', async (host) => {
   const hashAlgorithm = hashAlgorithmByName(choice('hashAlgorithm', ['sha256', 'sha384', 'sha512'], 'sha256'));
   const subjects = files('subjectPath');
   const x5chain = text('x5chain');
-  const { signer, keyVersionUrl } = await openSigningKey(required('key'), text('azureSubscription'), host);
+  const { signer, keyVersionUrl } = await openSigningKey(required('key'), { connectionId: text('azureSubscription'), emulatorCa: text('keyVaultCa') }, host);
   await signArtifacts(
     {
       files: subjects,
