@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { KeyClient } from '@azure/keyvault-keys';
 import { EmulatorCredential, vaultClientOptions } from '@countersign/azure';
-import { CLI_BIN } from './cli-harness.js';
+import { certificateToPem, issueDevChain, keyIdOf } from '@countersign/core';
+import { CLI_BIN, countersign } from './cli-harness.js';
 
 export interface RunningKeyVault {
   /** https://127.0.0.1:PORT */
@@ -59,4 +62,39 @@ export function startKeyVault(args: string[]): Promise<RunningKeyVault> {
       reject(new Error(`countersign dev key-vault exited (${code}) before listening: ${stderr}`));
     });
   });
+}
+
+/** The versions of a vault key, as the vault lists them. */
+export async function versionsOf(keys: KeyClient, name: string): Promise<string[]> {
+  const versions: string[] = [];
+  for await (const properties of keys.listPropertiesOfKeyVersions(name)) versions.push(properties.version as string);
+  return versions;
+}
+
+/** A vault EC key's current public half. */
+export async function vaultPublicKey(keys: KeyClient, name: string): Promise<KeyObject> {
+  const { key: jwk } = await keys.getKey(name);
+  const coordinate = (bytes: Uint8Array | undefined): string => Buffer.from(bytes as Uint8Array).toString('base64url');
+  return createPublicKey({ key: { kty: 'EC', crv: jwk?.crv as string, x: coordinate(jwk?.x), y: coordinate(jwk?.y) }, format: 'jwk' });
+}
+
+/**
+ * Trusts a vault EC key's current public half in the policy (written beside it as NAME.pub.pem), under
+ * the issuer sign gives such a key by default: its key id. Returns that issuer.
+ */
+export async function trustVaultKey(keys: KeyClient, name: string, policy: string): Promise<string> {
+  const publicKey = await vaultPublicKey(keys, name);
+  const publicKeyPath = join(dirname(policy), `${name}.pub.pem`);
+  writeFileSync(publicKeyPath, publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  const issuer = keyIdOf(publicKey);
+  const added = countersign(['trust', 'add-issuer', '--policy', policy, '--iss', issuer, '--key', publicKeyPath]);
+  if (added.status !== 0) throw new Error(`trust add-issuer failed: ${added.stderr}`);
+  return issuer;
+}
+
+/** A code-signing certificate for a vault key's current public half, from a throwaway CA: the PEM chain (leaf first) written to `path`. */
+export async function vaultKeyChain(keys: KeyClient, name: string, path: string): Promise<void> {
+  const now = Date.now();
+  const { chain } = issueDevChain({ subject: [{ type: 'CN', value: name }], publicKey: await vaultPublicKey(keys, name), notBefore: new Date(now - 60_000), notAfter: new Date(now + 24 * 3600_000) });
+  writeFileSync(path, chain.map((certificate) => certificateToPem(certificate)).join(''));
 }

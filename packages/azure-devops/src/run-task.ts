@@ -37,16 +37,18 @@ export function failureReason(error: unknown): string {
 }
 
 /**
- * Runs one task's work with a PipelinesHost: the summary is attached whatever the outcome, and any
- * failure becomes the task's Failed result with its one-line reason.
+ * Runs one task's work with a PipelinesHost: the summary is attached whatever the outcome, then the
+ * result is set, Succeeded or Failed with its one-line reason, so the run shows it explicitly.
  */
 export async function runTask(title: string, work: (host: PipelinesHost) => Promise<void>): Promise<void> {
   const host = new PipelinesHost();
+  let failure: string | undefined;
   try {
     await work(host);
   } catch (error) {
-    tl.setResult(tl.TaskResult.Failed, host.masked(failureReason(error)));
-  } finally {
-    await host.publishSummary(title).catch((error: unknown) => host.warn(`the summary could not be attached: ${failureReason(error)}`));
+    failure = host.masked(failureReason(error));
   }
+  await host.publishSummary(title).catch((error: unknown) => host.warn(`the summary could not be attached: ${failureReason(error)}`));
+  if (failure === undefined) tl.setResult(tl.TaskResult.Succeeded, '');
+  else tl.setResult(tl.TaskResult.Failed, failure);
 }

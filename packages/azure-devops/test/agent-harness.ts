@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { PACKAGE_DIR } from './task-folders.js';
 
 /** The runtimes a task.json's execution handlers name: Node20_1 (this Node) and Node24 (installed apart, in tools/node24). */
@@ -59,4 +60,13 @@ export function runTask(folder: string, inputs: Record<string, string>, agent: {
     if (name === 'task.uploadsummary') run.summaries.push(message);
   }
   return run;
+}
+
+/** A failed task: one Failed result whose reason is one line starting with the code, and no stack anywhere. */
+export function expectFailed(run: TaskRun, code: string): void {
+  expect(run.complete?.result).toBe('Failed');
+  expect(run.complete?.reason.split(': ')[0]).toBe(code);
+  expect(run.complete?.reason).not.toContain('\n');
+  expect(run.stdout.match(/##vso\[task\.complete /g)).toHaveLength(1);
+  expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { countersign, scratchDir } from '../../../test/cli-harness.js';
 import { startServer, type RunningServer } from '../../../test/serve-harness.js';
-import { AGENT_NODES, bundleTasks, runTask, type TaskRun } from './agent-harness.js';
+import { AGENT_NODES, bundleTasks, expectFailed, runTask } from './agent-harness.js';
 import { PACKAGE_DIR, TASK_FOLDERS, taskJson } from './task-folders.js';
 
 const { dir, cleanup } = scratchDir('azure-devops');
@@ -31,24 +31,15 @@ afterAll(async () => {
   cleanup();
 });
 
-/** A failed task: one Failed result whose reason is one line starting with the code, and no stack anywhere. */
-function expectFailed(run: TaskRun, code: string): void {
-  expect(run.complete?.result).toBe('Failed');
-  expect(run.complete?.reason.split(': ')[0]).toBe(code);
-  expect(run.complete?.reason).not.toContain('\n');
-  expect(run.stdout.match(/##vso\[task\.complete /g)).toHaveLength(1);
-  expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
-}
-
 function signAndLog(name: string, node?: string): string {
   const artifact = join(workDir, 'dist', name);
   writeFileSync(artifact, `release ${name}`);
   const signed = runTask(TASK_FOLDERS.sign as string, { subjectPath: `dist/${name}`, key, x5chain: chain }, { ...agent, node });
-  expect(signed.complete).toBeUndefined();
+  expect(signed.complete?.result).toBe('Succeeded');
   expect(signed.outputs.statementPaths).toBe(`${artifact}.cose`);
   expect(signed.outputs.digests).toMatch(/^sha256:[0-9a-f]{64}$/);
   const logged = runTask(TASK_FOLDERS.log as string, { statementPath: `dist/${name}.cose`, serviceUrl: server.url }, { ...agent, node });
-  expect(logged.complete).toBeUndefined();
+  expect(logged.complete?.result).toBe('Succeeded');
   expect(logged.outputs.entryIds).toMatch(/\S/);
   expect(logged.outputs.transparentStatementPaths).toBe(`${artifact}.cose`);
   return artifact;
@@ -65,7 +56,7 @@ describe('the tasks run as the agent runs them', () => {
     const name = `app-1.0-${handler}.tgz`;
     const artifact = signAndLog(name, node);
     const verified = runTask(TASK_FOLDERS['verify-receipt'] as string, { subjectPath: `dist/${name}`, trustPolicy: policy }, { ...agent, node });
-    expect(verified.complete).toBeUndefined();
+    expect(verified.complete?.result).toBe('Succeeded');
     expect(verified.outputs.verified).toBe('true');
     expect(verified.issues).toEqual([]);
     expect(verified.summaries).toHaveLength(1);
@@ -84,9 +75,9 @@ describe('the tasks run as the agent runs them', () => {
 
   it('log registers with the embedded ledger when serviceUrl is empty', () => {
     writeFileSync(join(workDir, 'dist', 'tool.bin'), 'tool');
-    expect(runTask(TASK_FOLDERS.sign as string, { subjectPath: 'dist/tool.bin', key, x5chain: chain }, agent).complete).toBeUndefined();
+    expect(runTask(TASK_FOLDERS.sign as string, { subjectPath: 'dist/tool.bin', key, x5chain: chain }, agent).complete?.result).toBe('Succeeded');
     const logged = runTask(TASK_FOLDERS.log as string, { statementPath: 'dist/tool.bin.cose', ledgerDir: join(dir, 'embedded') }, agent);
-    expect(logged.complete).toBeUndefined();
+    expect(logged.complete?.result).toBe('Succeeded');
     expect(logged.outputs.entryIds).toMatch(/\S/);
   });
 });

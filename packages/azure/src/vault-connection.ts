@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CryptographyClientOptions, KeyClientOptions } from '@azure/keyvault-keys';
+import { parsePemCertificates, X509Error } from '@countersign/core';
 import { EmulatorCredential } from './credentials/emulator-credential.js';
 import { AzureError } from './errors.js';
 
@@ -69,5 +70,13 @@ export interface TaskVaultAccess {
 export async function taskVaultConnection(access: TaskVaultAccess): Promise<VaultConnection> {
   if (access.emulatorCa === undefined) return { credential: typedFailureCredential(await access.signIn()) };
   access.debug(`Key Vault: the emulator, trusted through the CA in ${access.emulatorCa} alone`);
-  return { credential: new EmulatorCredential(), emulatorCaPem: await access.readText(access.emulatorCa, 'Key Vault emulator CA') };
+  const emulatorCaPem = await access.readText(access.emulatorCa, 'Key Vault emulator CA');
+  // Checked here: TLS would only say the vault's certificate is not trusted, not that the file holds none.
+  try {
+    parsePemCertificates(emulatorCaPem);
+  } catch (error) {
+    if (error instanceof X509Error) throw new X509Error(error.code, `Key Vault emulator CA ${access.emulatorCa}: ${error.message}`);
+    throw error;
+  }
+  return { credential: new EmulatorCredential(), emulatorCaPem };
 }
