@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { outputVariableName } from '../src/output-names.js';
@@ -73,18 +73,48 @@ describe('task.json', () => {
     expect(entrySource(entry).trimEnd().split('\n').length).toBeLessThan(60);
   });
 
-  it('vss-extension.json contributes each task folder once, and packs it', () => {
+  describe('vss-extension.json', () => {
     const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'vss-extension.json'), 'utf8')) as {
-      files: Array<{ path: string }>;
+      manifestVersion: number;
+      id: string;
+      publisher: string;
+      version: string;
+      name: string;
+      categories: string[];
+      targets: Array<{ id: string }>;
+      files: Array<{ path: string; addressable?: boolean }>;
       contributions: Array<{ id: string; type: string; targets: string[]; properties: { name: string } }>;
     };
     const folders = entries.map(([, folder]) => `tasks/${folder}`).sort();
-    expect(manifest.contributions.map((contribution) => contribution.properties.name).sort()).toEqual(folders);
-    expect(manifest.files.map((file) => file.path).sort()).toEqual(folders);
-    expect(new Set(manifest.contributions.map((contribution) => contribution.id)).size).toBe(folders.length);
-    for (const contribution of manifest.contributions) {
-      expect(contribution.type).toBe('ms.vss-distributed-task.task');
-      expect(contribution.targets).toEqual(['ms.vss-distributed-task.tasks']);
-    }
+
+    it('is a version 1 manifest for Azure Pipelines, with a Marketplace id, publisher and three-part version', () => {
+      expect(manifest.manifestVersion).toBe(1);
+      expect(manifest.id).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]*$/);
+      expect(manifest.publisher).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]*$/);
+      expect(manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(manifest.name.length).toBeGreaterThan(0);
+      expect(manifest.categories).toEqual(['Azure Pipelines']);
+      expect(manifest.targets).toEqual([{ id: 'Microsoft.VisualStudio.Services' }]);
+    });
+
+    it('packs every task folder, each holding its task.json, and nothing else', () => {
+      expect(manifest.files.map((file) => file.path).sort()).toEqual(folders);
+      for (const { path } of manifest.files) expect(existsSync(join(PACKAGE_DIR, path, 'task.json'))).toBe(true);
+    });
+
+    it('contributes each task folder once, under a unique id, as a pipeline task', () => {
+      expect(manifest.contributions.map((contribution) => contribution.properties.name).sort()).toEqual(folders);
+      expect(new Set(manifest.contributions.map((contribution) => contribution.id)).size).toBe(manifest.contributions.length);
+      for (const contribution of manifest.contributions) {
+        expect(contribution.id).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]*$/);
+        expect(contribution.type).toBe('ms.vss-distributed-task.task');
+        expect(contribution.targets).toEqual(['ms.vss-distributed-task.tasks']);
+      }
+    });
+
+    it.each(entries)('%s: the task\'s version is the extension\'s, so one release ships one version of every task', (_entry, folder) => {
+      const { Major, Minor, Patch } = taskJson(folder).version;
+      expect(`${Major}.${Minor}.${Patch}`).toBe(manifest.version);
+    });
   });
 });
