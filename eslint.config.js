@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', 'bench/.work/**', 'packages/azure-devops/tasks/*/index.js'] },
+  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', 'bench/.work/**', 'packages/azure-devops/tasks/*/index.js', 'packages/azure-devops/tasks/*/verify-worker.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { countersign, scratchDir } from '../../../test/cli-harness.js';
@@ -72,6 +73,17 @@ describe('the tasks run as the agent runs them', () => {
     expect(run.summaries).toHaveLength(1);
     expect(run.issues.map((issue) => issue.properties)).toContainEqual({ type: 'error', sourcepath: artifact, code: 'artifact-digest' });
   });
+
+  it('verify-receipt splits a large batch across every core, its worker beside the bundle', () => {
+    const cores = availableParallelism();
+    mkdirSync(join(workDir, 'batch'));
+    for (let index = 0; index < 64 * cores; index++) writeFileSync(join(workDir, 'batch', `file-${index}.bin`), `artifact ${index}`);
+    expect(runTask(TASK_FOLDERS.sign as string, { subjectPath: 'batch/*.bin', key, x5chain: chain }, agent).complete?.result).toBe('Succeeded');
+    expect(runTask(TASK_FOLDERS.log as string, { statementPath: 'batch/*.bin.cose', serviceUrl: server.url }, agent).complete?.result).toBe('Succeeded');
+    const verified = runTask(TASK_FOLDERS['verify-receipt'] as string, { subjectPath: 'batch/*.bin', trustPolicy: policy }, agent);
+    expect({ complete: verified.complete?.result, issues: verified.issues }).toEqual({ complete: 'Succeeded', issues: [] });
+    expect(verified.stdout).toContain(`##vso[task.debug]verifying ${64 * cores} artifact(s) on ${cores} thread(s)`);
+  }, 60_000);
 
   it('log registers with the embedded ledger when serviceUrl is empty', () => {
     writeFileSync(join(workDir, 'dist', 'tool.bin'), 'tool');
