@@ -1,6 +1,6 @@
 // Bundles each task's entry into its task folder (tasks/<Task>/index.js), the file its task.json's
 // execution targets run: the agent runs a task from its folder alone, with no node_modules beside it.
-import { readFile, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -40,16 +40,31 @@ const common = {
 };
 const VERIFY_WORKER = join(PACKAGE, '..', 'steps', 'dist', 'steps', 'verify-worker.js');
 
+/**
+ * Each file is written whole under another name, then renamed into place: a task started from the
+ * folder while another bundling runs (two test files bundle at once) reads the old file or the new
+ * one, never a half-written one.
+ */
+async function writeWhole(path, contents) {
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, contents);
+  await rename(partial, path);
+}
+
+async function bundle(entryPoint, outfile) {
+  const { outputFiles } = await build({ ...common, entryPoints: [entryPoint], outfile, write: false });
+  await Promise.all(outputFiles.map((file) => writeWhole(file.path, file.contents)));
+  return outputFiles.find((file) => file.path === outfile).text;
+}
+
 await Promise.all(
   Object.entries(TASKS).map(async ([entry, folder]) => {
     const outdir = join(PACKAGE, 'tasks', folder);
-    await build({ ...common, entryPoints: [join(PACKAGE, 'src', 'tasks', `${entry}.ts`)], outfile: join(outdir, 'index.js') });
+    const index = await bundle(join(PACKAGE, 'src', 'tasks', `${entry}.ts`), join(outdir, 'index.js'));
     // The verify step starts its worker from the file beside its module, here index.js; without it a
     // large batch would verify on one thread only.
-    if ((await readFile(join(outdir, 'index.js'), 'utf8')).includes('verify-worker.js')) {
-      await build({ ...common, entryPoints: [VERIFY_WORKER], outfile: join(outdir, 'verify-worker.js') });
-    }
+    if (index.includes('verify-worker.js')) await bundle(VERIFY_WORKER, join(outdir, 'verify-worker.js'));
     // The folder is the package the agent sees: this makes index.js an ES module there.
-    await writeFile(join(outdir, 'package.json'), '{ "type": "module" }\n');
+    await writeWhole(join(outdir, 'package.json'), '{ "type": "module" }\n');
   }),
 );

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { receiptsOf } from '@countersign/core';
 import { countersign, scratchDir } from '../../../test/cli-harness.js';
 import { startKeyVault, trustVaultKey, vaultKeyChain, versionsOf, type RunningKeyVault } from '../../../test/key-vault-harness.js';
 import { startServer, type RunningServer } from '../../../test/serve-harness.js';
@@ -86,7 +87,7 @@ describe.each(Object.entries(KEY_NAMES))('under %s, with a Key Vault key (counte
     // Registered with countersign serve: an entry id, and the statement with its receipt in the output directory.
     expect(rotated.outputs.entryId).toMatch(/\S/);
     expect(rotated.outputs.statementPath).toBe(join(outputDir, `${keyName}-${next}.jwk.cose`));
-    expect(existsSync(rotated.outputs.statementPath as string)).toBe(true);
+    expect(receiptsOf(new Uint8Array(readFileSync(rotated.outputs.statementPath as string)))).toHaveLength(1);
     const keys = (JSON.parse(readFileSync(policy, 'utf8')) as { issuers: Array<{ keys: Array<{ notBefore?: string; notAfter?: string }> }> }).issuers[0]!.keys;
     expect(keys).toHaveLength(2);
     expect(keys[0]!.notAfter).toBe(rotated.outputs.registeredAt);
