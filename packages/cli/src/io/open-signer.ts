@@ -1,7 +1,7 @@
 import type { VaultConnection } from '@countersign/azure';
 import type { Signer } from '@countersign/core';
 import { CliError } from '../errors.js';
-import { readTextInput } from '@countersign/steps';
+import { isKeyVaultUrl, readTextInput } from '@countersign/steps';
 import { loadAzure } from './load-azure.js';
 import { localSignerFromFile } from './signer-from-file.js';
 
@@ -37,9 +37,7 @@ export const KEY_OPTIONS_HELP = `  --key            a private key file (PEM or J
                    azure-pipelines, managed-identity, or emulator (with --key-vault-ca)
   --key-vault-ca   the CA PEM that "countersign dev key-vault" printed`;
 
-export function isKeyVaultUrl(key: string): boolean {
-  return /^https:\/\//i.test(key);
-}
+export { isKeyVaultUrl };
 
 /** Opens the signer a KeyChoice names: a local key, or a Key Vault key resolved to one version. */
 export async function openSigner(choice: KeyChoice, env: NodeJS.ProcessEnv = process.env): Promise<OpenedSigner> {
