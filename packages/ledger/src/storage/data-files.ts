@@ -29,6 +29,8 @@ export interface WrittenBatch {
   treeSize: number;
   statementsEnd: number;
   frontier: Frontier;
+  /** rollback() count when it was written: a later rollback cut it. */
+  epoch: number;
 }
 
 const READ_CHUNK = 4 << 20;
@@ -43,9 +45,14 @@ const CACHED_FROM_LEVEL = 3;
 const HASH_CACHE_ENTRIES = 1 << 16;
 
 export class DataFiles {
-  /** Leaves whose hashes may be read: the committed size, or the batch being sealed. */
+  /** Leaves whose hashes may be read: the committed size and the batches written after it. */
   private visibleSize: number;
   private readonly hashCache = new Map<number, Uint8Array>();
+  /** The end of what is written, committed or not: where the next batch goes. */
+  private written: Omit<WrittenBatch, 'epoch'>;
+  private epoch = 0;
+  /** Writes and rollbacks run one at a time, in call order: never a cut under a write in flight. */
+  private exclusive: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
@@ -58,6 +65,7 @@ export class DataFiles {
     private frontier: Frontier,
   ) {
     this.visibleSize = committedSize;
+    this.written = { treeSize: committedSize, statementsEnd, frontier };
   }
 
   /**
@@ -138,67 +146,91 @@ export class DataFiles {
   }
 
   /**
-   * Appends a batch after the committed end and fsyncs every file it touched (and the directory
-   * when a level file is new). Nothing in memory changes until commit(); on failure call rollback().
+   * Appends a batch after everything written so far (the batch before it may not be committed yet)
+   * and fdatasyncs every file it touched (and the directory when a level file is new); each file is
+   * synced as soon as its own write is done. Nothing committed changes until commit(); on failure
+   * call rollback().
    */
-  async write(items: readonly BatchItem[]): Promise<WrittenBatch> {
-    const start = this.committedSize;
+  write(items: readonly BatchItem[]): Promise<WrittenBatch> {
+    return this.oneAtATime(() => this.writeNow(items));
+  }
+
+  private async writeNow(items: readonly BatchItem[]): Promise<WrittenBatch> {
+    const start = this.written.treeSize;
+    const statementsStart = this.written.statementsEnd;
     const indexRecords = Buffer.allocUnsafe(items.length * INDEX_RECORD_SIZE);
     const entries = Buffer.allocUnsafe(items.length * HASH_SIZE);
     const leaves: Uint8Array[] = [];
-    let offset = this.statementsEnd;
+    let offset = statementsStart;
     items.forEach(({ statement, entry }, i) => {
       writeRecord(indexRecords, i * INDEX_RECORD_SIZE, offset, statement.byteLength, checksum32(statement));
       offset += statement.byteLength;
       entries.set(entry, i * HASH_SIZE);
       leaves.push(leafHash(entry));
     });
-    const appended = appendLeaves(start, this.frontier, leaves);
-    const touched: FileHandle[] = [this.statements, this.index, this.entries];
+    const appended = appendLeaves(start, this.written.frontier, leaves);
+    const writes: Array<[FileHandle, Uint8Array[], number]> = [
+      [this.statements, items.map((item) => item.statement), statementsStart],
+      [this.index, [indexRecords], indexBytes(start)],
+      [this.entries, [entries], entriesBytes(start)],
+    ];
     let created = false;
     for (let level = 0; level < appended.levels.length; level++) {
       if (this.levels[level] === undefined) {
         this.levels[level] = await open(join(this.dir, levelFile(level)), OPEN_OR_CREATE);
         created = true;
       }
-      touched.push(this.levels[level] as FileHandle);
+      writes.push([this.levels[level] as FileHandle, [Buffer.concat(appended.levels[level] as Uint8Array[])], levelBytes(start, level)]);
     }
-    await Promise.all([
-      writeFully(this.statements, items.map((item) => item.statement), this.statementsEnd),
-      writeFully(this.index, [indexRecords], indexBytes(start)),
-      writeFully(this.entries, [entries], entriesBytes(start)),
-      ...appended.levels.map((hashes, level) => writeFully(this.levels[level] as FileHandle, [Buffer.concat(hashes)], levelBytes(start, level))),
-    ]);
-    await Promise.all(touched.map((handle) => handle.datasync()));
+    await Promise.all(
+      writes.map(async ([handle, chunks, position]) => {
+        await writeFully(handle, chunks, position);
+        await handle.datasync();
+      }),
+    );
     if (created) await syncDirectory(this.dir);
-    const treeSize = start + items.length;
-    this.visibleSize = treeSize;
-    return { treeSize, statementsEnd: offset, frontier: appended.frontier };
+    this.written = { treeSize: start + items.length, statementsEnd: offset, frontier: appended.frontier };
+    this.visibleSize = this.written.treeSize;
+    return { ...this.written, epoch: this.epoch };
+  }
+
+  /** Whether `batch` is still on disk: no rollback since it was written. */
+  holds(batch: WrittenBatch): boolean {
+    return batch.epoch === this.epoch;
   }
 
   commit(batch: WrittenBatch): void {
     this.committedSize = batch.treeSize;
     this.statementsEnd = batch.statementsEnd;
     this.frontier = batch.frontier;
-    this.visibleSize = batch.treeSize;
   }
 
-  /** Cuts every file back to the committed size and makes the cut durable. */
-  async rollback(): Promise<void> {
-    this.visibleSize = this.committedSize;
-    const size = this.committedSize;
-    const cuts: Array<[FileHandle, number]> = [
-      [this.statements, this.statementsEnd],
-      [this.index, indexBytes(size)],
-      [this.entries, entriesBytes(size)],
-    ];
-    this.levels.forEach((handle, level) => handle && cuts.push([handle, levelBytes(size, level)]));
-    await Promise.all(
-      cuts.map(async ([handle, length]) => {
-        await handle.truncate(length);
-        await handle.datasync();
-      }),
-    );
+  /** Cuts every file back to the committed size, written batches not yet committed included, and makes the cut durable. */
+  rollback(): Promise<void> {
+    return this.oneAtATime(async () => {
+      this.epoch++;
+      const size = this.committedSize;
+      this.visibleSize = size;
+      this.written = { treeSize: size, statementsEnd: this.statementsEnd, frontier: this.frontier };
+      const cuts: Array<[FileHandle, number]> = [
+        [this.statements, this.statementsEnd],
+        [this.index, indexBytes(size)],
+        [this.entries, entriesBytes(size)],
+      ];
+      this.levels.forEach((handle, level) => handle && cuts.push([handle, levelBytes(size, level)]));
+      await Promise.all(
+        cuts.map(async ([handle, length]) => {
+          await handle.truncate(length);
+          await handle.datasync();
+        }),
+      );
+    });
+  }
+
+  private oneAtATime<R>(task: () => Promise<R>): Promise<R> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
   }
 
   /** One index read and one statement read; the checksum catches bytes that rotted on disk. */
