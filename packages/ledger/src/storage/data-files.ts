@@ -48,6 +48,11 @@ export class DataFiles {
   /** Leaves whose hashes may be read: the committed size and the batches written after it. */
   private visibleSize: number;
   private readonly hashCache = new Map<number, Uint8Array>();
+  /**
+   * Every hash of the batches written lately, as written: the receipts of a batch are cut right
+   * after it commits and read mostly these. Emptied by rollback, so it never outlives what is on disk.
+   */
+  private readonly recentHashes = new Map<number, Uint8Array>();
   /** The end of what is written, committed or not: where the next batch goes. */
   private written: Omit<WrittenBatch, 'epoch'>;
   private epoch = 0;
@@ -189,6 +194,11 @@ export class DataFiles {
       }),
     );
     if (created) await syncDirectory(this.dir);
+    if (this.recentHashes.size + leaves.length * 2 > HASH_CACHE_ENTRIES) this.recentHashes.clear();
+    appended.levels.forEach((hashes, level) => {
+      const first = levelLength(start, level);
+      hashes.forEach((hash, i) => this.recentHashes.set((first + i) * MAX_LEVELS + level, hash));
+    });
     this.written = { treeSize: start + items.length, statementsEnd: offset, frontier: appended.frontier };
     this.visibleSize = this.written.treeSize;
     return { ...this.written, epoch: this.epoch };
@@ -209,6 +219,7 @@ export class DataFiles {
   rollback(): Promise<void> {
     return this.oneAtATime(async () => {
       this.epoch++;
+      this.recentHashes.clear();
       const size = this.committedSize;
       this.visibleSize = size;
       this.written = { treeSize: size, statementsEnd: this.statementsEnd, frontier: this.frontier };
@@ -255,10 +266,11 @@ export class DataFiles {
       throw new LedgerError('LEDGER_UNKNOWN_ENTRY', `no subtree at level ${level} index ${index} in a tree of ${this.visibleSize}`);
     }
     // Committed subtrees never change, and every receipt of a batch reads the same upper nodes:
-    // those are kept. Anything the batch being sealed can still roll back is always read afresh.
+    // those are kept. Anything a rollback could still cut is read afresh, unless it is among the
+    // recent hashes (which a rollback empties).
     const committed = (index + 1) * 2 ** level <= this.committedSize;
     const key = index * MAX_LEVELS + level;
-    const cached = committed ? this.hashCache.get(key) : undefined;
+    const cached = this.recentHashes.get(key) ?? (committed ? this.hashCache.get(key) : undefined);
     if (cached) return cached;
     const hash = new Uint8Array(HASH_SIZE);
     try {
