@@ -76,10 +76,10 @@ export class DataFiles {
   /**
    * Opens the files of a ledger whose heads say `treeSize`. A file shorter than that implies is
    * corruption and refuses the open; anything longer is the tail of a batch that never committed,
-   * cut here, unless it is longer than any batch can be (`maxBatchEntries`): a lost or stale heads.log
+   * cut here, unless it is longer than the unacknowledged tail can be (`maxTailEntries`): a lost or stale heads.log
    * must not empty the ledger.
    */
-  static async open(dir: string, treeSize: number, maxBatchEntries: number): Promise<DataFiles> {
+  static async open(dir: string, treeSize: number, maxTailEntries: number): Promise<DataFiles> {
     const opened: FileHandle[] = [];
     const openFile = async (name: string, required: boolean): Promise<FileHandle | undefined> => {
       const path = join(dir, name);
@@ -96,7 +96,7 @@ export class DataFiles {
       const size = (await handle.stat()).size;
       if (size < expected) throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, the committed tree of ${treeSize} needs ${expected}`);
       if (size - expected > maxTail) {
-        throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, more than one batch past the ${expected} the committed tree of ${treeSize} needs; refusing to cut`);
+        throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, more than two batches past the ${expected} the committed tree of ${treeSize} needs; refusing to cut`);
       }
       if (size > expected) {
         await handle.truncate(expected);
@@ -111,12 +111,12 @@ export class DataFiles {
         return handle;
       };
       const index = await existing(INDEX_FILE, indexBytes(treeSize));
-      await cut(index, INDEX_FILE, indexBytes(treeSize), indexBytes(maxBatchEntries));
+      await cut(index, INDEX_FILE, indexBytes(treeSize), indexBytes(maxTailEntries));
       const statementsEnd = treeSize === 0 ? 0 : recordEnd(await readFully(index, INDEX_RECORD_SIZE, indexBytes(treeSize - 1)));
       const statements = await existing(STATEMENTS_FILE, statementsEnd);
       await cut(statements, STATEMENTS_FILE, statementsEnd);
       const entries = await existing(ENTRIES_FILE, entriesBytes(treeSize));
-      await cut(entries, ENTRIES_FILE, entriesBytes(treeSize), entriesBytes(maxBatchEntries));
+      await cut(entries, ENTRIES_FILE, entriesBytes(treeSize), entriesBytes(maxTailEntries));
       const levels: Array<FileHandle | undefined> = [];
       for (let level = 0; level < MAX_LEVELS; level++) {
         const expected = levelBytes(treeSize, level);
