@@ -3,8 +3,12 @@
 //   node crash-child.mjs append <dir> <first>  appends statements first, first+1, ... forever (with
 //                                              some repeats) and prints "<index> <number> <treeSize>"
 //                                              for each acknowledged one, until killed
+//   node crash-child.mjs overlap <dir> <first>  the same, but its sixth seal waits until the batch
+//                                              behind it is on disk, prints "overlap <treeSize>" and
+//                                              never returns
 import { createHash } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 const [mode, dir, first] = process.argv.slice(2);
 let LedgerStore;
@@ -36,8 +40,17 @@ if (mode === 'open') {
   } catch (error) {
     console.log(`${error.code ?? 'UNTYPED'} ${error.message}`);
   }
-} else if (mode === 'append') {
-  const store = await LedgerStore.open(dir, { seal, maxBatchDelayMs: 1 });
+} else if (mode === 'append' || mode === 'overlap') {
+  let seals = 0;
+  /** Holds one seal until the next batch's data is written behind it (or 5 s pass), so a kill lands there. */
+  const holdingSeal = async (treeSize) => {
+    if (++seals !== 6) return seal(treeSize);
+    const deadline = Date.now() + 5_000;
+    while (statSync(join(dir, 'entries.dat')).size <= treeSize * 32 && Date.now() < deadline) await new Promise((resume) => setTimeout(resume, 2));
+    writeSync(1, `overlap ${treeSize}\n`);
+    return new Promise(() => undefined);
+  };
+  const store = await LedgerStore.open(dir, { seal: mode === 'overlap' ? holdingSeal : seal, maxBatchDelayMs: 1 });
   // Synchronous writes: a line printed is a line the parent reads, even if we are killed right after.
   const acknowledge = (number) => (result) => writeSync(1, `${result.index} ${number} ${result.treeSize}\n`);
   let next = Number(first);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +33,10 @@ interface Acknowledgement {
  * Runs the appending child until it has acknowledged `wanted` registrations (or `maxMs` passed,
  * whatever happens), then kill -9s it and returns every acknowledgement it printed.
  */
-function appendUntilKilled(dir: string, first: number, wanted: number, maxMs: number): Promise<Acknowledgement[]> {
+function appendUntilKilled(dir: string, first: number, wanted: number, maxMs: number, mode: 'append' | 'overlap' = 'append'): Promise<{ acknowledged: Acknowledgement[]; heldSeal?: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, 'append', dir, String(first)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let heldSeal: number | undefined;
+    const child = spawn(process.execPath, [CHILD, mode, dir, String(first)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
     const acknowledged: Acknowledgement[] = [];
     let partial = '';
     let stderr = '';
@@ -50,6 +51,11 @@ function appendUntilKilled(dir: string, first: number, wanted: number, maxMs: nu
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
+        if (line.startsWith('overlap ')) {
+          heldSeal = Number(line.slice('overlap '.length));
+          if (!killed) kill();
+          continue;
+        }
         const [index, number, treeSize] = line.split(' ').map(Number);
         acknowledged.push({ index: index!, number: number!, treeSize: treeSize! });
       }
@@ -59,7 +65,7 @@ function appendUntilKilled(dir: string, first: number, wanted: number, maxMs: nu
     child.on('close', (code, signal) => {
       clearTimeout(deadline);
       if (signal !== 'SIGKILL') reject(new Error(`child exited by itself (code ${code}): ${stderr.trim()}`));
-      else resolve(acknowledged);
+      else resolve({ acknowledged, heldSeal });
     });
   });
 }
@@ -81,17 +87,26 @@ describe('LedgerStore under kill -9', () => {
     const dir = join(root, 'ledger');
     const all: Acknowledgement[] = [];
     const rounds = [
-      { wanted: 300, maxMs: 3_000 },
-      { wanted: 700, maxMs: 3_000 },
-      { wanted: 1, maxMs: 3_000 }, // killed as early as possible: right after its first batch
+      { wanted: 300, maxMs: 3_000, mode: 'append' as const },
+      { wanted: 700, maxMs: 3_000, mode: 'append' as const },
+      { wanted: 1, maxMs: 3_000, mode: 'append' as const }, // killed as early as possible: right after its first batch
+      // Killed while a batch is being sealed and the batch behind it is already written: two unacknowledged batches on disk.
+      { wanted: Infinity, maxMs: 10_000, mode: 'overlap' as const },
     ];
-    for (const [round, { wanted, maxMs }] of rounds.entries()) {
-      const acknowledged = await appendUntilKilled(dir, round * 1_000_000, wanted, maxMs);
+    for (const [round, { wanted, maxMs, mode }] of rounds.entries()) {
+      const { acknowledged, heldSeal } = await appendUntilKilled(dir, round * 1_000_000, wanted, maxMs, mode);
       expect(acknowledged.length).toBeGreaterThan(0);
       all.push(...acknowledged);
+      if (mode === 'overlap') {
+        // Killed with the batch ending at heldSeal written but unsealed, and the next batch written behind it.
+        expect(heldSeal).toBeGreaterThan(0);
+        for (const { treeSize } of acknowledged) expect(treeSize).toBeLessThan(heldSeal!);
+        expect(statSync(join(dir, 'entries.dat')).size / 32).toBeGreaterThan(heldSeal!);
+      }
 
       const store = await LedgerStore.open(dir, { seal: async (treeSize) => Buffer.from(sealText(treeSize)) });
       try {
+        if (heldSeal !== undefined) expect(store.size).toBeLessThan(heldSeal); // both unacknowledged batches were cut
         const indexOf = new Map<number, number>();
         for (const { index, number, treeSize } of all) {
           expect(indexOf.get(number) ?? index).toBe(index); // a repeat got its first index

@@ -203,6 +203,63 @@ describe('LedgerStore group commit', () => {
     await store.close();
   });
 
+  it("writes the next batch's data while the previous batch is being sealed, and acknowledges both in order", async () => {
+    const dir = freshDir();
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const firstSealHeld = new Promise<void>((resolve) => (release = resolve));
+    const store = await LedgerStore.open(dir, {
+      maxBatchEntries: 10,
+      seal: async (treeSize) => {
+        events.push(`seal ${treeSize}`);
+        if (treeSize === 10) await firstSealHeld;
+        return Buffer.from(sealText(treeSize));
+      },
+    });
+    const results = Array.from({ length: 20 }, (_, i) => store.append(statementBytes(i), entryOf(statementBytes(i))).then((result) => events.push(`resolved ${result.index}`)));
+    // While the first batch's seal is held, the second batch's data reaches the disk, unacknowledged.
+    const deadline = Date.now() + 5_000;
+    while (statSync(join(dir, 'entries.dat')).size < 20 * 32 && Date.now() < deadline) await new Promise((resume) => setTimeout(resume, 5));
+    expect(statSync(join(dir, 'entries.dat')).size).toBe(20 * 32);
+    expect(store.size).toBe(0);
+    expect(events).toEqual(['seal 10']);
+    release();
+    await Promise.all(results);
+    expect(events.indexOf('seal 20')).toBeGreaterThan(0);
+    for (let i = 10; i < 20; i++) expect(events.indexOf(`resolved ${i}`)).toBeGreaterThan(events.indexOf('seal 20'));
+    expect(store.sealedSizes()).toEqual([10, 20]);
+    expectHashesMatch(store, Array.from({ length: 20 }, (_, i) => entryOf(statementBytes(i))));
+    await store.close();
+  });
+
+  it('fails the batch written behind a batch whose seal fails, cuts both from disk, and carries on', async () => {
+    const dir = freshDir();
+    let release: () => void = () => undefined;
+    const firstSealHeld = new Promise<void>((resolve) => (release = resolve));
+    const store = await LedgerStore.open(dir, {
+      maxBatchEntries: 10,
+      seal: async (treeSize) => {
+        if (treeSize !== 10) return Buffer.from(sealText(treeSize));
+        await firstSealHeld;
+        throw new Error('HSM unavailable');
+      },
+    });
+    const doomed = Array.from({ length: 20 }, (_, i) => codeOf(store.append(statementBytes(i), entryOf(statementBytes(i)))));
+    const deadline = Date.now() + 5_000;
+    while (statSync(join(dir, 'entries.dat')).size < 20 * 32 && Date.now() < deadline) await new Promise((resume) => setTimeout(resume, 5));
+    release();
+    const codes = await Promise.all(doomed);
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill('LEDGER_SEAL_FAILED'));
+    expect(codes.slice(10)).toEqual(Array(10).fill('LEDGER_WRITE_FAILED'));
+    expect(store.size).toBe(0);
+    expect(statSync(join(dir, 'entries.dat')).size).toBe(0);
+    expect(statSync(join(dir, 'statements.dat')).size).toBe(0);
+    const retried = await store.append(statementBytes(15), entryOf(statementBytes(15)));
+    expect(retried.index).toBe(0);
+    expectHashesMatch(store, [entryOf(statementBytes(15))]);
+    await store.close();
+  });
+
   it('rejects a whole batch whose seal fails, acknowledges nothing of it, and carries on', async () => {
     const dir = freshDir();
     let failNext = false;

@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import {
-  admitStatement,
   consistencyProof,
   consistencyReceipt,
   encodeCoseKeySet,
@@ -22,10 +21,9 @@ import {
 } from '@countersign/core';
 import { LedgerError } from '../storage/errors.js';
 import { LedgerStore } from '../storage/ledger-store.js';
-import { assertPreferredEnvelope } from './envelope-encoding.js';
+import { AdmissionThreads } from './admission-threads.js';
 import { decodeSeal, encodeSeal, type BatchSeal } from './seal.js';
-import { storedForm, withOwnReceipt } from './stored-statement.js';
-import { admitUnprotectedHeader } from './unprotected-admission.js';
+import { withOwnReceipt } from './stored-statement.js';
 
 export interface TransparencyLedgerOptions {
   /** The ledger's directory (created on first use, locked while open). */
@@ -41,6 +39,11 @@ export interface TransparencyLedgerOptions {
   maxBatchDelayMs?: number;
   /** Time for receipts and certificate checks; tests pin it. */
   clock?: () => Date;
+  /**
+   * Threads that admit statements (decode, issuer key, signature) while registrations overlap; 0
+   * admits every statement on the calling thread. Default: the cores but one, one to four.
+   */
+  admissionThreads?: number;
 }
 
 const ENTRY_ID = /^(0|[1-9]\d{0,15})$/;
@@ -55,16 +58,24 @@ export class TransparencyLedger implements TransparencyService {
   private sealedSizes: number[] = [];
   private readonly seals = new Map<number, BatchSeal>();
   private publicKey: KeyObject | undefined;
+  private readonly admission: AdmissionThreads;
+  /** Registrations between admission and receipt: while one is, the next is admitted on a thread. */
+  private registering = 0;
 
   private constructor(
     private readonly options: TransparencyLedgerOptions,
-    private readonly policy: RegistrationPolicy,
+    policy: RegistrationPolicy,
     private store: LedgerStore,
   ) {
     this.name = `embedded ledger at ${options.dir}`;
+    this.admission = new AdmissionThreads(policy, options.admissionThreads ?? AdmissionThreads.defaultCount());
   }
 
   static async open(options: TransparencyLedgerOptions): Promise<TransparencyLedger> {
+    const threads = options.admissionThreads;
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 64)) {
+      throw new LedgerError('LEDGER_INVALID', `admissionThreads must be an integer from 0 to 64, not ${String(threads)}`);
+    }
     const policy: RegistrationPolicy = { maxStatementBytes: options.maxStatementBytes ?? DEFAULT_MAX_STATEMENT_BYTES, trust: options.trust };
     // The store needs the seal hook before the ledger that provides it exists.
     const late: { ledger?: TransparencyLedger } = {};
@@ -139,16 +150,18 @@ export class TransparencyLedger implements TransparencyService {
    * same statement twice, whatever receipts it carries, gets the same entry.
    */
   async register(statement: Uint8Array): Promise<Registration & { index: number }> {
-    const admitted = admitStatement(statement, this.policy, this.now());
-    // Rules of this ledger only, not of Microsoft's (which makes an entry per submission, so has no
-    // need of them): they keep what a submitter can vary without the issuer's key out of the entry.
-    assertPreferredEnvelope(admitted.message);
-    admitUnprotectedHeader(admitted);
-    const stored = storedForm(admitted.message);
-    const { index, seal } = await this.store.append(stored.bytes, stored.entry);
-    const batch = decodeSeal(seal);
-    this.remember(batch);
-    return { entryId: String(index), index, receipt: this.receiptAt(index, batch) };
+    this.registering++;
+    try {
+      const stored = await this.admission.admit(statement, this.now(), this.registering > 1);
+      const { index, treeSize, seal } = await this.store.append(stored.bytes, stored.entry);
+      // Every registration of a batch gets the same seal: decode it once. A size is only ever
+      // remembered once committed, so the cached seal is the one the store returned.
+      const batch = this.seals.get(treeSize) ?? decodeSeal(seal);
+      this.remember(batch);
+      return { entryId: String(index), index, receipt: this.receiptAt(index, batch) };
+    } finally {
+      this.registering--;
+    }
   }
 
   parseEntryId(entryId: string): number {
@@ -199,7 +212,11 @@ export class TransparencyLedger implements TransparencyService {
     return encodeCoseKeySet([publicCoseKeyOf(key, { kid: keyIdOf(key), alg: this.options.serviceKey.algorithm.id })]);
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async close(): Promise<void> {
+    try {
+      await this.store.close();
+    } finally {
+      await this.admission.close();
+    }
   }
 }

@@ -29,6 +29,8 @@ export interface WrittenBatch {
   treeSize: number;
   statementsEnd: number;
   frontier: Frontier;
+  /** rollback() count when it was written: a later rollback cut it. */
+  epoch: number;
 }
 
 const READ_CHUNK = 4 << 20;
@@ -43,9 +45,19 @@ const CACHED_FROM_LEVEL = 3;
 const HASH_CACHE_ENTRIES = 1 << 16;
 
 export class DataFiles {
-  /** Leaves whose hashes may be read: the committed size, or the batch being sealed. */
+  /** Leaves whose hashes may be read: the committed size and the batches written after it. */
   private visibleSize: number;
   private readonly hashCache = new Map<number, Uint8Array>();
+  /**
+   * Every hash of the batches written lately, as written: the receipts of a batch are cut right
+   * after it commits and read mostly these. Emptied by rollback, so it never outlives what is on disk.
+   */
+  private readonly recentHashes = new Map<number, Uint8Array>();
+  /** The end of what is written, committed or not: where the next batch goes. */
+  private written: Omit<WrittenBatch, 'epoch'>;
+  private epoch = 0;
+  /** Writes and rollbacks run one at a time, in call order: never a cut under a write in flight. */
+  private exclusive: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
@@ -58,15 +70,16 @@ export class DataFiles {
     private frontier: Frontier,
   ) {
     this.visibleSize = committedSize;
+    this.written = { treeSize: committedSize, statementsEnd, frontier };
   }
 
   /**
    * Opens the files of a ledger whose heads say `treeSize`. A file shorter than that implies is
    * corruption and refuses the open; anything longer is the tail of a batch that never committed,
-   * cut here, unless it is longer than any batch can be (`maxBatchEntries`): a lost or stale heads.log
+   * cut here, unless it is longer than the unacknowledged tail can be (`maxTailEntries`): a lost or stale heads.log
    * must not empty the ledger.
    */
-  static async open(dir: string, treeSize: number, maxBatchEntries: number): Promise<DataFiles> {
+  static async open(dir: string, treeSize: number, maxTailEntries: number): Promise<DataFiles> {
     const opened: FileHandle[] = [];
     const openFile = async (name: string, required: boolean): Promise<FileHandle | undefined> => {
       const path = join(dir, name);
@@ -83,7 +96,7 @@ export class DataFiles {
       const size = (await handle.stat()).size;
       if (size < expected) throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, the committed tree of ${treeSize} needs ${expected}`);
       if (size - expected > maxTail) {
-        throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, more than one batch past the ${expected} the committed tree of ${treeSize} needs; refusing to cut`);
+        throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} holds ${size} bytes, more than two batches past the ${expected} the committed tree of ${treeSize} needs; refusing to cut`);
       }
       if (size > expected) {
         await handle.truncate(expected);
@@ -98,12 +111,12 @@ export class DataFiles {
         return handle;
       };
       const index = await existing(INDEX_FILE, indexBytes(treeSize));
-      await cut(index, INDEX_FILE, indexBytes(treeSize), indexBytes(maxBatchEntries));
+      await cut(index, INDEX_FILE, indexBytes(treeSize), indexBytes(maxTailEntries));
       const statementsEnd = treeSize === 0 ? 0 : recordEnd(await readFully(index, INDEX_RECORD_SIZE, indexBytes(treeSize - 1)));
       const statements = await existing(STATEMENTS_FILE, statementsEnd);
       await cut(statements, STATEMENTS_FILE, statementsEnd);
       const entries = await existing(ENTRIES_FILE, entriesBytes(treeSize));
-      await cut(entries, ENTRIES_FILE, entriesBytes(treeSize), entriesBytes(maxBatchEntries));
+      await cut(entries, ENTRIES_FILE, entriesBytes(treeSize), entriesBytes(maxTailEntries));
       const levels: Array<FileHandle | undefined> = [];
       for (let level = 0; level < MAX_LEVELS; level++) {
         const expected = levelBytes(treeSize, level);
@@ -138,67 +151,97 @@ export class DataFiles {
   }
 
   /**
-   * Appends a batch after the committed end and fsyncs every file it touched (and the directory
-   * when a level file is new). Nothing in memory changes until commit(); on failure call rollback().
+   * Appends a batch after everything written so far (the batch before it may not be committed yet)
+   * and fdatasyncs every file it touched (and the directory when a level file is new); each file is
+   * synced as soon as its own write is done. Nothing committed changes until commit(); on failure
+   * call rollback().
    */
-  async write(items: readonly BatchItem[]): Promise<WrittenBatch> {
-    const start = this.committedSize;
+  write(items: readonly BatchItem[]): Promise<WrittenBatch> {
+    return this.oneAtATime(() => this.writeNow(items));
+  }
+
+  private async writeNow(items: readonly BatchItem[]): Promise<WrittenBatch> {
+    const start = this.written.treeSize;
+    const statementsStart = this.written.statementsEnd;
     const indexRecords = Buffer.allocUnsafe(items.length * INDEX_RECORD_SIZE);
     const entries = Buffer.allocUnsafe(items.length * HASH_SIZE);
     const leaves: Uint8Array[] = [];
-    let offset = this.statementsEnd;
+    let offset = statementsStart;
     items.forEach(({ statement, entry }, i) => {
       writeRecord(indexRecords, i * INDEX_RECORD_SIZE, offset, statement.byteLength, checksum32(statement));
       offset += statement.byteLength;
       entries.set(entry, i * HASH_SIZE);
       leaves.push(leafHash(entry));
     });
-    const appended = appendLeaves(start, this.frontier, leaves);
-    const touched: FileHandle[] = [this.statements, this.index, this.entries];
+    const appended = appendLeaves(start, this.written.frontier, leaves);
+    const writes: Array<[FileHandle, Uint8Array[], number]> = [
+      [this.statements, items.map((item) => item.statement), statementsStart],
+      [this.index, [indexRecords], indexBytes(start)],
+      [this.entries, [entries], entriesBytes(start)],
+    ];
     let created = false;
     for (let level = 0; level < appended.levels.length; level++) {
       if (this.levels[level] === undefined) {
         this.levels[level] = await open(join(this.dir, levelFile(level)), OPEN_OR_CREATE);
         created = true;
       }
-      touched.push(this.levels[level] as FileHandle);
+      writes.push([this.levels[level] as FileHandle, [Buffer.concat(appended.levels[level] as Uint8Array[])], levelBytes(start, level)]);
     }
-    await Promise.all([
-      writeFully(this.statements, items.map((item) => item.statement), this.statementsEnd),
-      writeFully(this.index, [indexRecords], indexBytes(start)),
-      writeFully(this.entries, [entries], entriesBytes(start)),
-      ...appended.levels.map((hashes, level) => writeFully(this.levels[level] as FileHandle, [Buffer.concat(hashes)], levelBytes(start, level))),
-    ]);
-    await Promise.all(touched.map((handle) => handle.datasync()));
+    await Promise.all(
+      writes.map(async ([handle, chunks, position]) => {
+        await writeFully(handle, chunks, position);
+        await handle.datasync();
+      }),
+    );
     if (created) await syncDirectory(this.dir);
-    const treeSize = start + items.length;
-    this.visibleSize = treeSize;
-    return { treeSize, statementsEnd: offset, frontier: appended.frontier };
+    if (this.recentHashes.size + leaves.length * 2 > HASH_CACHE_ENTRIES) this.recentHashes.clear();
+    appended.levels.forEach((hashes, level) => {
+      const first = levelLength(start, level);
+      hashes.forEach((hash, i) => this.recentHashes.set((first + i) * MAX_LEVELS + level, hash));
+    });
+    this.written = { treeSize: start + items.length, statementsEnd: offset, frontier: appended.frontier };
+    this.visibleSize = this.written.treeSize;
+    return { ...this.written, epoch: this.epoch };
+  }
+
+  /** Whether `batch` is still on disk: no rollback since it was written. */
+  holds(batch: WrittenBatch): boolean {
+    return batch.epoch === this.epoch;
   }
 
   commit(batch: WrittenBatch): void {
     this.committedSize = batch.treeSize;
     this.statementsEnd = batch.statementsEnd;
     this.frontier = batch.frontier;
-    this.visibleSize = batch.treeSize;
   }
 
-  /** Cuts every file back to the committed size and makes the cut durable. */
-  async rollback(): Promise<void> {
-    this.visibleSize = this.committedSize;
-    const size = this.committedSize;
-    const cuts: Array<[FileHandle, number]> = [
-      [this.statements, this.statementsEnd],
-      [this.index, indexBytes(size)],
-      [this.entries, entriesBytes(size)],
-    ];
-    this.levels.forEach((handle, level) => handle && cuts.push([handle, levelBytes(size, level)]));
-    await Promise.all(
-      cuts.map(async ([handle, length]) => {
-        await handle.truncate(length);
-        await handle.datasync();
-      }),
-    );
+  /** Cuts every file back to the committed size, written batches not yet committed included, and makes the cut durable. */
+  rollback(): Promise<void> {
+    return this.oneAtATime(async () => {
+      this.epoch++;
+      this.recentHashes.clear();
+      const size = this.committedSize;
+      this.visibleSize = size;
+      this.written = { treeSize: size, statementsEnd: this.statementsEnd, frontier: this.frontier };
+      const cuts: Array<[FileHandle, number]> = [
+        [this.statements, this.statementsEnd],
+        [this.index, indexBytes(size)],
+        [this.entries, entriesBytes(size)],
+      ];
+      this.levels.forEach((handle, level) => handle && cuts.push([handle, levelBytes(size, level)]));
+      await Promise.all(
+        cuts.map(async ([handle, length]) => {
+          await handle.truncate(length);
+          await handle.datasync();
+        }),
+      );
+    });
+  }
+
+  private oneAtATime<R>(task: () => Promise<R>): Promise<R> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
   }
 
   /** One index read and one statement read; the checksum catches bytes that rotted on disk. */
@@ -223,10 +266,11 @@ export class DataFiles {
       throw new LedgerError('LEDGER_UNKNOWN_ENTRY', `no subtree at level ${level} index ${index} in a tree of ${this.visibleSize}`);
     }
     // Committed subtrees never change, and every receipt of a batch reads the same upper nodes:
-    // those are kept. Anything the batch being sealed can still roll back is always read afresh.
+    // those are kept. Anything a rollback could still cut is read afresh, unless it is among the
+    // recent hashes (which a rollback empties).
     const committed = (index + 1) * 2 ** level <= this.committedSize;
     const key = index * MAX_LEVELS + level;
-    const cached = committed ? this.hashCache.get(key) : undefined;
+    const cached = this.recentHashes.get(key) ?? (committed ? this.hashCache.get(key) : undefined);
     if (cached) return cached;
     const hash = new Uint8Array(HASH_SIZE);
     try {

@@ -1,8 +1,10 @@
 /**
- * Group commit scheduling: items wait until `maxEntries` are queued or `maxDelayMs` has passed
- * since the first, then one batch (bounded by count and bytes) is handed to `commit`. Batches never
- * overlap: whatever arrives while one commits forms the next, which starts as soon as it ends,
- * because those items have already waited. `commit` settles its items itself and must not throw.
+ * Group commit scheduling, two batches deep: items wait until `maxEntries` are queued or
+ * `maxDelayMs` has passed since the first, then one batch (bounded by count and bytes) is handed to
+ * `commit`. A commit has two stages: writing the batch's data, then finishing it (sealing, logging
+ * the head, acknowledging). The next batch starts writing as soon as this one's data is written and
+ * the batch before it has finished, so one batch's data is being made durable while the previous
+ * one's head is: at most two batches are ever in flight, and they finish in order.
  */
 export interface GroupCommitOptions<T> {
   maxEntries: number;
@@ -11,21 +13,38 @@ export interface GroupCommitOptions<T> {
   bytesOf: (item: T) => number;
 }
 
+/** What `commit` returns at once; neither promise may reject (`commit` settles its items itself). */
+export interface CommitStages {
+  /** Resolves once the batch's data is written; a batch whose write failed resolves it only once `finished` has. */
+  written: Promise<void>;
+  /** Resolves once the batch is acknowledged or failed; `commit` must not finish before `previous` has. */
+  finished: Promise<void>;
+}
+
+export type Commit<T> = (batch: T[], previous: Promise<void>) => CommitStages;
+
 export class GroupCommit<T> {
   private queue: T[] = [];
   private cancelTimer: (() => void) | undefined;
   /** Set synchronously, cleared in the same step that sees the queue empty: no item can slip between. */
   private active = false;
   private done: Promise<void> = Promise.resolve();
+  /** While a batch is finishing with nothing queued behind it: called when the next batch is due. */
+  private wake: (() => void) | undefined;
 
   constructor(
-    private readonly commit: (batch: T[]) => Promise<void>,
+    private readonly commit: Commit<T>,
     private readonly options: GroupCommitOptions<T>,
   ) {}
 
   enqueue(item: T): void {
     this.queue.push(item);
-    if (this.active) return;
+    if (this.active) {
+      if (this.wake === undefined) return;
+      if (this.queue.length >= this.options.maxEntries) this.wakeNow();
+      else this.cancelTimer ??= this.after(this.options.maxDelayMs, () => this.wakeNow());
+      return;
+    }
     if (this.queue.length >= this.options.maxEntries) this.start();
     else this.cancelTimer ??= this.after(this.options.maxDelayMs, () => this.start());
   }
@@ -33,6 +52,7 @@ export class GroupCommit<T> {
   /** Commits everything queued now, and resolves once no batch is running. */
   async drain(): Promise<void> {
     if (!this.active && this.queue.length > 0) this.start();
+    if (this.wake !== undefined && this.queue.length > 0) this.wakeNow();
     while (this.active) await this.done;
   }
 
@@ -51,15 +71,39 @@ export class GroupCommit<T> {
     this.done = this.loop();
   }
 
+  private wakeNow(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
   private async loop(): Promise<void> {
+    let previous: Promise<void> = Promise.resolve();
     try {
-      while (this.queue.length > 0) {
-        await this.commit(this.take());
+      for (;;) {
+        if (this.queue.length === 0) {
+          // Nothing to write behind the finishing batch: wait for it, or for the next batch to be due.
+          const due = new Promise<void>((resolve) => (this.wake = resolve));
+          await Promise.race([previous, due]);
+          this.wake = undefined;
+          if (this.queue.length === 0) {
+            await previous;
+            if (this.queue.length === 0) break;
+          }
+        }
+        this.cancelTimer?.();
+        this.cancelTimer = undefined;
+        const { written, finished } = this.commit(this.take(), previous);
+        await Promise.all([written, previous]);
+        previous = finished;
         // Callers whose appends just resolved usually append again a few promise steps later:
         // one event-loop turn lets them join the next batch instead of waiting for a timer.
         await new Promise((resume) => setImmediate(resume));
       }
     } finally {
+      this.wake = undefined;
       this.active = false;
     }
   }

@@ -5,7 +5,7 @@ import { DataFiles, type BatchItem, type WrittenBatch } from './data-files.js';
 import { ensureDirectory, inspectDirectory, openHeads, writeFormat } from './directory.js';
 import { EntryIndex } from './entry-index.js';
 import { LedgerError, reason, type LedgerErrorCode } from './errors.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type CommitStages } from './group-commit.js';
 import { HeadsLog, MAX_SEAL_BYTES } from './heads-log.js';
 import { syncDirectory } from './io.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
@@ -47,7 +47,7 @@ export class LedgerStore implements SubtreeHashes {
     private readonly files: DataFiles,
     private readonly entries: EntryIndex,
   ) {
-    this.queue = new GroupCommit((batch) => this.commitBatch(batch), {
+    this.queue = new GroupCommit((batch, previous) => this.commitBatch(batch, previous), {
       maxEntries: options.maxBatchEntries,
       maxDelayMs: options.maxBatchDelayMs,
       maxBytes: MAX_BATCH_BYTES,
@@ -76,7 +76,8 @@ export class LedgerStore implements SubtreeHashes {
       headsFile = await openHeads(path);
       const { log, tornBytes } = await HeadsLog.recover(headsFile, path);
       if (tornBytes > 0) await log.cutToCommitted();
-      files = await DataFiles.open(path, log.treeSize, MAX_BATCH_ENTRIES);
+      // Two batches can be written ahead of the last durable head (see GroupCommit).
+      files = await DataFiles.open(path, log.treeSize, 2 * MAX_BATCH_ENTRIES);
       const entries = new EntryIndex(log.treeSize);
       await files.readEntries((chunk) => {
         for (let offset = 0; offset < chunk.byteLength; offset += HASH_SIZE) entries.push(chunk.subarray(offset, offset + HASH_SIZE));
@@ -180,15 +181,28 @@ export class LedgerStore implements SubtreeHashes {
     return this.closed;
   }
 
-  /** Write, fsync, seal, log the head, fsync: only then is any append of the batch resolved. */
-  private async commitBatch(batch: Registration[]): Promise<void> {
+  /**
+   * Stage one writes and fsyncs the batch's data after everything written before it (the previous
+   * batch may still be finishing); stage two, in batch order, seals, logs the head and fsyncs it:
+   * only then is any append of the batch resolved.
+   */
+  private commitBatch(batch: Registration[], previous: Promise<void>): CommitStages {
+    const writing: Promise<WrittenBatch | LedgerError> = this.failure
+      ? Promise.resolve(this.failure)
+      : this.files.write(batch).catch((error: unknown) => new LedgerError('LEDGER_WRITE_FAILED', `ledger ${this.directory}: writing a batch failed: ${reason(error)}`, { cause: error }));
+    const finished = (async () => {
+      const written = await writing;
+      await previous;
+      await this.finishBatch(batch, written);
+    })();
+    return { written: writing.then((written) => (written instanceof LedgerError ? finished : undefined)), finished };
+  }
+
+  private async finishBatch(batch: Registration[], written: WrittenBatch | LedgerError): Promise<void> {
     if (this.failure) return this.reject(batch, this.failure);
-    let written: WrittenBatch;
-    try {
-      written = await this.files.write(batch);
-    } catch (error) {
-      return this.abandon(batch, new LedgerError('LEDGER_WRITE_FAILED', `ledger ${this.directory}: writing a batch failed: ${reason(error)}`, { cause: error }));
-    }
+    if (written instanceof LedgerError) return this.abandon(batch, written);
+    // The batch before this one failed after this one was written, and its undo cut this one too.
+    if (!this.files.holds(written)) return this.reject(batch, new LedgerError('LEDGER_WRITE_FAILED', `ledger ${this.directory}: the batch before this one failed, and its data was undone with it`));
     let seal: Uint8Array;
     try {
       seal = await this.options.seal(written.treeSize);
@@ -210,7 +224,10 @@ export class LedgerStore implements SubtreeHashes {
     });
   }
 
-  /** Undoes a batch on disk; if even that fails, the store refuses all writes until reopened (recovery). */
+  /**
+   * Undoes a batch on disk, and the next batch's data if that is written already (it is failed
+   * with this one); if even that fails, the store refuses all writes until reopened (recovery).
+   */
   private async abandon(batch: Registration[], error: LedgerError): Promise<void> {
     try {
       await this.files.rollback();
