@@ -1,6 +1,6 @@
 import type { Sign1 } from '../cose/sign1.js';
 import { isCountersignError } from '../errors.js';
-import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type VerifiedReceipt } from '../receipts/index.js';
+import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type ReceiptVerifyOptions, type VerifiedReceipt } from '../receipts/index.js';
 import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
 
 /** A receipt that verified, with the service's id for the entry whatever the vds. */
@@ -27,7 +27,7 @@ export interface ReceiptsOutcome {
  * once however many receipts it gave (the same one repeated, re-encoded, or another entry): a
  * minimum of two means two services. Unsupported vds never count.
  */
-export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy): ReceiptsOutcome {
+export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy, options: ReceiptVerifyOptions = {}): ReceiptsOutcome {
   const outcome: ReceiptsOutcome = { verified: [], counted: [], problems: [], repeats: [], failed: 0, ignored: 0 };
   const countedFrom = new Map<ServiceRule, number>();
   receipts.forEach((receipt, position) => {
@@ -53,7 +53,7 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
     }
     let counted: CountedReceipt;
     try {
-      const verified = verifyReceipt(receipt, statement, jwksKeyResolver(service.jwks));
+      const verified = verifyReceipt(receipt, statement, jwksKeyResolver(service.jwks), options);
       const entryId = verified.vds === 1 ? String(verified.leafIndex) : (verified.entryId ?? verified.signatureTransaction ?? '');
       counted = { issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId };
     } catch (error) {
