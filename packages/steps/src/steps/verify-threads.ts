@@ -1,0 +1,134 @@
+import { Worker } from 'node:worker_threads';
+import { ReceiptSignatureCache, serializePolicy, type TrustPolicy } from '@countersign/core';
+import { StepError, type StepErrorCode, type StepInput } from '../errors.js';
+import { verifyOne, type VerifyOneResult, type VerifyPair } from './verify-one.js';
+
+/**
+ * Pairs a thread takes at a time. Threads claim from one shared counter rather than a fixed share each,
+ * so a worker that starts late, or a core another process is using, ends up with less to do instead of
+ * leaving the others waiting. Small enough that the last claims end close together, large enough that
+ * a result message carries tens of verdicts.
+ */
+export const CLAIM_SIZE = 32;
+
+/** What the main thread hands each worker. */
+export interface WorkerJob {
+  policy: string;
+  allowUnlogged: boolean;
+  pairs: VerifyPair[];
+  now?: string;
+  /** One Int32: the index of the next unclaimed pair, shared by every thread of the batch. */
+  counter: SharedArrayBuffer;
+}
+
+/** An error as it crosses from a worker: enough to raise the same StepError on the main thread. */
+export interface PostedError {
+  area?: string;
+  code?: string;
+  message: string;
+  input?: StepInput;
+}
+
+/** What a worker posts: results as it goes, then how many receipt signature checks its cache answered. */
+export type WorkerMessage =
+  | { kind: 'results'; start: number; results: VerifyOneResult[] }
+  | { kind: 'done'; reused: number }
+  | { kind: 'failed'; error: PostedError };
+
+/** The next run of pairs to verify, [start, end), or undefined when every pair is taken. */
+export function claim(counter: Int32Array, total: number): [start: number, end: number] | undefined {
+  const start = Atomics.add(counter, 0, CLAIM_SIZE);
+  return start < total ? [start, Math.min(total, start + CLAIM_SIZE)] : undefined;
+}
+
+export function postedError(error: unknown): PostedError {
+  const { area, code, message, input } = (error ?? {}) as Partial<PostedError>;
+  return { area, code, message: typeof message === 'string' ? message : String(error), input };
+}
+
+const STEP_CODES: ReadonlySet<string> = new Set<StepErrorCode>(['STEP_USAGE', 'STEP_INPUT_NOT_FOUND', 'STEP_INPUT_UNREADABLE']);
+
+function raisedFrom(error: PostedError): StepError {
+  // A worker's step errors keep their code and input; anything else it could not have reported otherwise.
+  if (error.area === 'step' && error.code && STEP_CODES.has(error.code)) {
+    return new StepError(error.code as StepErrorCode, error.message, error.input === undefined ? {} : { input: error.input });
+  }
+  return new StepError('STEP_INPUT_UNREADABLE', `verification worker failed: ${error.message}`);
+}
+
+export interface ThreadedBatch {
+  pairs: VerifyPair[];
+  policy: TrustPolicy;
+  allowUnlogged: boolean;
+  now?: Date;
+  /** Threads in all, this one included (at least 2). */
+  threads: number;
+  workerScript: URL;
+}
+
+export interface ThreadedOutcome {
+  results: VerifyOneResult[];
+  /** Receipt signature checks answered by a thread's cache instead of OpenSSL. */
+  reused: number;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Verifies a batch on this thread and `threads - 1` workers; results keep the input order. The first
+ * error stops every thread and is raised here.
+ */
+export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOutcome> {
+  const total = batch.pairs.length;
+  const results = new Array<VerifyOneResult>(total);
+  const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  let failure: Error | undefined;
+  let reused = 0;
+  const workers: Worker[] = [];
+  const stop = (error: Error): void => {
+    failure ??= error;
+    Atomics.store(counter, 0, total);
+    for (const worker of workers) void worker.terminate();
+  };
+
+  const job: WorkerJob = { policy: serializePolicy(batch.policy), allowUnlogged: batch.allowUnlogged, pairs: batch.pairs, now: batch.now?.toISOString(), counter: counter.buffer as SharedArrayBuffer };
+  const finished = Array.from({ length: batch.threads - 1 }, () => {
+    const worker = new Worker(batch.workerScript, { workerData: job });
+    workers.push(worker);
+    return new Promise<void>((resolve) => {
+      let done = false;
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'results') {
+          message.results.forEach((result, offset) => (results[message.start + offset] = result));
+        } else if (message.kind === 'done') {
+          done = true;
+          reused += message.reused;
+          resolve();
+        } else {
+          stop(raisedFrom(message.error));
+        }
+      });
+      worker.once('error', (error) => stop(new StepError('STEP_INPUT_UNREADABLE', `verification worker failed: ${error.message}`)));
+      worker.once('exit', (code) => {
+        if (!done) stop(new StepError('STEP_INPUT_UNREADABLE', `verification worker stopped (exit code ${code}) before its share was done`));
+        resolve();
+      });
+    });
+  });
+
+  // This thread verifies too, and between its claims lets the workers' results in, so taking them in
+  // is spread over the run rather than left until the end.
+  const cache = new ReceiptSignatureCache();
+  try {
+    for (let range = claim(counter, total); range; range = claim(counter, total)) {
+      for (let index = range[0]; index < range[1]; index++) results[index] = await verifyOne(batch.pairs[index] as VerifyPair, batch.policy, batch.allowUnlogged, batch.now, cache);
+      await nextTurn();
+    }
+  } catch (error) {
+    stop(error instanceof Error ? error : new StepError('STEP_INPUT_UNREADABLE', String(error)));
+  }
+  await Promise.all(finished);
+  for (const worker of workers) void worker.terminate();
+  if (failure) throw failure;
+  return { results, reused: reused + cache.hits };
+}
