@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { embedReceipts, receiptsOf } from '@countersign/core';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
 import { startServer } from './serve-harness.js';
 
@@ -61,6 +62,41 @@ describe('verifying many artifacts at once', () => {
     expect(markdown).toContain('| statement-signature | ✅ pass | ES256 signature verifies |');
     expect(markdown).toContain('| receipts | ➖ skipped | no receipt; unlogged statements allowed |');
   });
+});
+
+describe('a logged batch on two threads', () => {
+  it('verifies receipts that share one signature, and fails the one moved to another statement of the batch', async () => {
+    const logged = join(dir, 'logged');
+    mkdirSync(logged);
+    const batch = Array.from({ length: 160 }, (_, i) => join(logged, `lib-${String(i).padStart(3, '0')}.tgz`));
+    for (const [i, file] of batch.entries()) writeFileSync(file, `library ${i}`);
+    const iss = signAll(batch);
+    const ledger = await startServer(['--data', join(dir, 'ledger-batch'), '--issuer', 'batch.example']);
+    const batchPolicy = join(dir, 'batch-trust.json');
+    try {
+      countersign(['trust', 'init', '--out', batchPolicy]);
+      countersign(['trust', 'add-issuer', '--policy', batchPolicy, '--iss', iss]);
+      expect(countersign(['trust', 'add-service', '--policy', batchPolicy, '--url', ledger.url]).status).toBe(0);
+      expect(countersign(['log', ...batch.map((file) => `${file}.cose`), '--service', ledger.url]).status).toBe(0);
+    } finally {
+      await ledger.stop();
+    }
+    const verify = (): Array<{ artifact: string; verified: boolean; checks: Array<{ name: string; outcome: string }> }> => {
+      const run = countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', '2', '--json']);
+      return JSON.parse(run.stdout) as ReturnType<typeof verify>;
+    };
+    const all = verify();
+    expect(all.map((result) => result.artifact)).toEqual(batch);
+    expect(all.every((result) => result.verified && result.checks.some((check) => check.name === 'receipts' && check.outcome === 'pass'))).toBe(true);
+
+    // Statement 101 given statement 100's receipt: the same header and signature as its own, a root of another leaf.
+    const moved = embedReceipts(readFileSync(`${batch[101]}.cose`), receiptsOf(readFileSync(`${batch[100]}.cose`)));
+    writeFileSync(`${batch[101]}.cose`, moved);
+    const after = verify();
+    expect(after.filter((result) => !result.verified).map((result) => result.artifact)).toEqual([batch[101]]);
+    expect(after[101]!.checks.find((check) => check.name === 'receipts')).toMatchObject({ outcome: 'fail' });
+    expect(countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', '0']).status).toBe(2);
+  }, 120_000);
 });
 
 describe('the receipt lockfile', () => {

@@ -32,7 +32,7 @@ export interface PostedError {
 /** What a worker posts: results as it goes, then how many receipt signature checks its cache answered. */
 export type WorkerMessage =
   | { kind: 'results'; start: number; results: VerifyOneResult[] }
-  | { kind: 'done'; reused: number }
+  | { kind: 'done'; verified: number; reused: number }
   | { kind: 'failed'; error: PostedError };
 
 /** The next run of pairs to verify, [start, end), or undefined when every pair is taken. */
@@ -70,6 +70,8 @@ export interface ThreadedOutcome {
   results: VerifyOneResult[];
   /** Receipt signature checks answered by a thread's cache instead of OpenSSL. */
   reused: number;
+  /** Pairs each thread took, this one first: how evenly the batch spread. */
+  shares: number[];
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -84,6 +86,7 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
   const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   let failure: Error | undefined;
   let reused = 0;
+  const shares = [0];
   const workers: Worker[] = [];
   const stop = (error: Error): void => {
     failure ??= error;
@@ -92,7 +95,7 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
   };
 
   const job: WorkerJob = { policy: serializePolicy(batch.policy), allowUnlogged: batch.allowUnlogged, pairs: batch.pairs, now: batch.now?.toISOString(), counter: counter.buffer as SharedArrayBuffer };
-  const finished = Array.from({ length: batch.threads - 1 }, () => {
+  const finished = Array.from({ length: batch.threads - 1 }, (_, position) => {
     const worker = new Worker(batch.workerScript, { workerData: job });
     workers.push(worker);
     return new Promise<void>((resolve) => {
@@ -103,6 +106,7 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
         } else if (message.kind === 'done') {
           done = true;
           reused += message.reused;
+          shares[position + 1] = message.verified;
           resolve();
         } else {
           stop(raisedFrom(message.error));
@@ -122,6 +126,7 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
   try {
     for (let range = claim(counter, total); range; range = claim(counter, total)) {
       for (let index = range[0]; index < range[1]; index++) results[index] = await verifyOne(batch.pairs[index] as VerifyPair, batch.policy, batch.allowUnlogged, batch.now, cache);
+      shares[0] = (shares[0] ?? 0) + range[1] - range[0];
       await nextTurn();
     }
   } catch (error) {
@@ -130,5 +135,5 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
   await Promise.all(finished);
   for (const worker of workers) void worker.terminate();
   if (failure) throw failure;
-  return { results, reused: reused + cache.hits };
+  return { results, reused: reused + cache.hits, shares };
 }

@@ -12,10 +12,12 @@ const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
   const now = job.now ? new Date(job.now) : undefined;
   const counter = new Int32Array(job.counter);
   const cache = new ReceiptSignatureCache();
+  let verified = 0;
   for (let range = claim(counter, job.pairs.length); range; range = claim(counter, job.pairs.length)) {
     const results: VerifyOneResult[] = [];
     for (let index = range[0]; index < range[1]; index++) results.push(await verifyOne(job.pairs[index]!, policy, job.allowUnlogged, now, cache));
     post({ kind: 'results', start: range[0], results });
+    verified += results.length;
   }
-  post({ kind: 'done', reused: cache.hits });
+  post({ kind: 'done', verified, reused: cache.hits });
 })().catch((error: unknown) => post({ kind: 'failed', error: postedError(error) }));

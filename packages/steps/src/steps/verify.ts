@@ -58,9 +58,10 @@ async function verifyAll(input: VerifyStepInput, host: Host): Promise<VerifyOneR
     const cache = new ReceiptSignatureCache();
     const results: VerifyOneResult[] = [];
     for (const pair of input.pairs) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now, cache));
-    outcome = { results, reused: cache.hits };
+    outcome = { results, reused: cache.hits, shares: [results.length] };
   } else {
     outcome = await verifyOnThreads({ pairs: input.pairs, policy: input.policy, allowUnlogged, now: input.now, threads, workerScript: WORKER_SCRIPT });
+    host.debug(`artifacts verified per thread: ${outcome.shares.join(', ')}`);
   }
   if (outcome.reused > 0) host.debug(`${outcome.reused} receipt signature check(s) answered by an identical one earlier in the batch`);
   return outcome.results;
