@@ -4,6 +4,7 @@ import { sameBytes } from '../merkle/checks.js';
 import { CCF_HEADER_LABEL, CCF_RECEIPT_UNDERSTOOD_LABELS, VDS_CCF_LEDGER_SHA256, ccfEntryId, ccfInclusionProofsOf, ccfRootFromProof } from './ccf.js';
 import { checkReceiptHeaders, checkReceiptSignature, type ReceiptProfile, type ReceiptVerifyOptions, type ResolveReceiptKey } from './checked-headers.js';
 import { statementEntry } from './entry.js';
+import type { ReceiptInput } from './read.js';
 import { ReceiptError } from './errors.js';
 
 /** What a verified vds 2 (CCF_LEDGER_SHA256) receipt says. */
@@ -47,7 +48,7 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
  * For a statement use verifyCcfReceipt, which derives the entry.
  */
 export function verifyCcfReceiptForEntry(
-  receipt: Uint8Array,
+  receipt: ReceiptInput,
   entry: Uint8Array | (() => Uint8Array),
   resolveKey: ResolveReceiptKey,
   options: ReceiptVerifyOptions = {},
@@ -94,6 +95,6 @@ export function verifyCcfReceiptForEntry(
  * in 396/-1, the signature over the root recomputed from each proof, then the binding: every leaf's
  * data hash must be statementEntry(statement). Throws a ReceiptError.
  */
-export function verifyCcfReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): VerifiedCcfReceipt {
+export function verifyCcfReceipt(receipt: ReceiptInput, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): VerifiedCcfReceipt {
   return verifyCcfReceiptForEntry(receipt, () => statementEntry(statement), resolveKey, options);
 }

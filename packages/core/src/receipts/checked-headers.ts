@@ -5,7 +5,7 @@ import { CoseError } from '../cose/errors.js';
 import { assertKeyFits } from '../cose/keys.js';
 import { sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
 import { ReceiptError } from './errors.js';
-import { checkVds, decodeReceipt, kidText, receiptAlgorithm, receiptClaims, receiptKid } from './read.js';
+import { checkVds, kidText, receiptAlgorithm, receiptClaims, receiptKid, taggedReceipt, type ReceiptInput } from './read.js';
 import type { ReceiptSignatureCache } from './signature-cache.js';
 
 /**
@@ -39,8 +39,8 @@ export interface ReceiptProfile {
 }
 
 /** Tag, algorithm and crit, vds, CWT claims, then the key the kid names: everything before the proof. */
-export function checkReceiptHeaders(bytes: Uint8Array, resolveKey: ResolveReceiptKey, profile: ReceiptProfile): CheckedHeaders {
-  const message = decodeReceipt(bytes, true);
+export function checkReceiptHeaders(receipt: ReceiptInput, resolveKey: ResolveReceiptKey, profile: ReceiptProfile): CheckedHeaders {
+  const message = taggedReceipt(receipt);
   const algorithm = receiptAlgorithm(message, profile.understood);
   checkVds(message, profile.vds);
   const { issuer, issuedAt } = receiptClaims(message, true, profile.emptyIssuerIsNone);

@@ -8,6 +8,7 @@ export {
   readConsistencyProofs,
   readInclusionProofs,
   readReceiptSummary,
+  type ReceiptInput,
   type ConsistencyProofData,
   type InclusionProofData,
   type ReceiptSummary,

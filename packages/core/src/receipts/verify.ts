@@ -15,7 +15,7 @@ import {
   type ResolveReceiptKey,
 } from './checked-headers.js';
 import { RECEIPT_UNDERSTOOD_LABELS, TREE_SIZE_LABEL, VDS_RFC9162_SHA256 } from './constants.js';
-import { consistencyProofsOf, decodeReceipt, inclusionProofsOf } from './read.js';
+import { consistencyProofsOf, decodeReceipt, inclusionProofsOf, type ReceiptInput } from './read.js';
 
 export type { ReceiptVerifyOptions, ResolveReceiptKey } from './checked-headers.js';
 
@@ -34,8 +34,8 @@ export interface VerifiedConsistencyReceipt extends ReceiptIdentity {
 
 const VDS1: ReceiptProfile = { vds: VDS_RFC9162_SHA256, understood: RECEIPT_UNDERSTOOD_LABELS };
 
-function checkHeaders(bytes: Uint8Array, resolveKey: ResolveReceiptKey): CheckedHeaders {
-  return checkReceiptHeaders(bytes, resolveKey, VDS1);
+function checkHeaders(receipt: ReceiptInput, resolveKey: ResolveReceiptKey): CheckedHeaders {
+  return checkReceiptHeaders(receipt, resolveKey, VDS1);
 }
 
 function badProof(error: unknown): never {
@@ -56,7 +56,7 @@ function oneRoot(roots: readonly Uint8Array[]): Uint8Array {
  * entry)). For a statement use verifyInclusionReceipt, which derives the entry.
  */
 export function verifyInclusionReceiptForEntry(
-  receipt: Uint8Array,
+  receipt: ReceiptInput,
   entry: Uint8Array | (() => Uint8Array),
   resolveKey: ResolveReceiptKey,
   options: ReceiptVerifyOptions = {},
@@ -95,7 +95,7 @@ function checkSignedTreeSize(message: Sign1, proofSize: number): void {
  * protected alg and crit, vds 1, the key the kid names, well-formed proofs in 396/-1, then the
  * signature over the root recomputed from leafHash(statementEntry(statement)). Throws a ReceiptError.
  */
-export function verifyInclusionReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): VerifiedReceipt {
+export function verifyInclusionReceipt(receipt: ReceiptInput, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): VerifiedReceipt {
   return verifyInclusionReceiptForEntry(receipt, () => statementEntry(statement), resolveKey, options);
 }
 
