@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedReceipts, receiptsOf } from '@countersign/core';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
@@ -50,6 +50,16 @@ describe('verifying many artifacts at once', () => {
     writeFileSync(files[7]!, 'package 7');
     expectOneLineError(countersign(['verify', '--statement-glob', join(dist, 'nothing-*.cose'), '--trust', policy]), 2, /no statement matches/);
     expectOneLineError(countersign(['verify', files[0]!, files[1]!, '--statement', `${files[0]}.cose`, '--trust', policy]), 2, /one statement goes with one artifact.*\(--statement; see: countersign verify --help\)/);
+  });
+
+  it('stops a batch split across threads at a statement that cannot be read, with its own code and one line', () => {
+    const unreadable = join(dist, 'pkg-zzz.tgz.cose');
+    mkdirSync(unreadable);
+    try {
+      expectOneLineError(countersign(['verify', '--statement-glob', join(dist, 'pkg-*.tgz.cose'), '--trust', policy, '--allow-unlogged', '--concurrency', '2']), 2, /statement .*pkg-zzz\.tgz\.cose is a directory/);
+    } finally {
+      rmdirSync(unreadable);
+    }
   });
 
   it('appends a Markdown summary with a table per artifact', () => {
