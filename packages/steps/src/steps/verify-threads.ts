@@ -11,7 +11,7 @@ import { verifyOne, type VerifyOneResult, type VerifyPair } from './verify-one.j
  */
 export const CLAIM_SIZE = 32;
 
-/** What the main thread hands each worker. */
+/** What the main thread posts a worker for each batch. */
 export interface WorkerJob {
   policy: string;
   allowUnlogged: boolean;
@@ -76,6 +76,34 @@ export interface ThreadedOutcome {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+// Workers left idle by earlier batches, by script: unreferenced, so they never keep the process alive.
+// A process that verifies more than once (a server, a test run, a benchmark) then pays a worker's
+// start-up and the warm-up of its code once rather than per batch; a one-shot CLI pays it once anyway.
+const idleWorkers = new Map<string, Worker[]>();
+
+function takeWorker(script: URL): Worker {
+  const pool = idleWorkers.get(script.href) ?? [];
+  idleWorkers.set(script.href, pool);
+  let worker = pool.pop();
+  if (!worker) {
+    const created = new Worker(script);
+    // An idle worker that dies is simply dropped; a busy one's failure is reported by its batch.
+    created.on('error', () => {});
+    created.once('exit', () => {
+      const at = pool.indexOf(created);
+      if (at >= 0) pool.splice(at, 1);
+    });
+    worker = created;
+  }
+  worker.ref();
+  return worker;
+}
+
+function putBack(script: URL, worker: Worker): void {
+  worker.unref();
+  idleWorkers.get(script.href)?.push(worker);
+}
+
 /**
  * Verifies a batch on this thread and `threads - 1` workers; results keep the input order. The first
  * error stops every thread and is raised here.
@@ -91,32 +119,37 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
   const stop = (error: Error): void => {
     failure ??= error;
     Atomics.store(counter, 0, total);
+    // A worker of a failed batch is not reused: it may be in the middle of a claim.
     for (const worker of workers) void worker.terminate();
   };
 
   const job: WorkerJob = { policy: serializePolicy(batch.policy), allowUnlogged: batch.allowUnlogged, pairs: batch.pairs, now: batch.now?.toISOString(), counter: counter.buffer as SharedArrayBuffer };
   const finished = Array.from({ length: batch.threads - 1 }, (_, position) => {
-    const worker = new Worker(batch.workerScript, { workerData: job });
+    const worker = takeWorker(batch.workerScript);
     workers.push(worker);
-    return new Promise<void>((resolve) => {
-      let done = false;
-      worker.on('message', (message: WorkerMessage) => {
+    return new Promise<boolean>((resolve) => {
+      const onMessage = (message: WorkerMessage): void => {
         if (message.kind === 'results') {
           message.results.forEach((result, offset) => (results[message.start + offset] = result));
         } else if (message.kind === 'done') {
-          done = true;
           reused += message.reused;
           shares[position + 1] = message.verified;
-          resolve();
+          settle(true);
         } else {
           stop(raisedFrom(message.error));
         }
-      });
-      worker.once('error', (error) => stop(new StepError('STEP_INPUT_UNREADABLE', `verification worker failed: ${error.message}`)));
-      worker.once('exit', (code) => {
-        if (!done) stop(new StepError('STEP_INPUT_UNREADABLE', `verification worker stopped (exit code ${code}) before its share was done`));
-        resolve();
-      });
+      };
+      const onError = (error: Error): void => stop(new StepError('STEP_INPUT_UNREADABLE', `verification worker failed: ${error.message}`));
+      const onExit = (code: number): void => {
+        stop(new StepError('STEP_INPUT_UNREADABLE', `verification worker stopped (exit code ${code}) before its share was done`));
+        settle(false);
+      };
+      const settle = (done: boolean): void => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        resolve(done);
+      };
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(job);
     });
   });
 
@@ -132,8 +165,10 @@ export async function verifyOnThreads(batch: ThreadedBatch): Promise<ThreadedOut
   } catch (error) {
     stop(error instanceof Error ? error : new StepError('STEP_INPUT_UNREADABLE', String(error)));
   }
-  await Promise.all(finished);
-  for (const worker of workers) void worker.terminate();
+  const done = await Promise.all(finished);
   if (failure) throw failure;
+  workers.forEach((worker, index) => {
+    if (done[index]) putBack(batch.workerScript, worker);
+  });
   return { results, reused: reused + cache.hits, shares };
 }

@@ -1,13 +1,15 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { ReceiptSignatureCache, parsePolicy } from '@countersign/core';
 import { verifyOne, type VerifyOneResult } from './verify-one.js';
 import { claim, postedError, type WorkerJob, type WorkerMessage } from './verify-threads.js';
 
-/** A worker claims pairs from the shared counter until none are left, posting each claim's results as it goes. */
-const job = workerData as WorkerJob;
+/**
+ * A worker takes one batch at a time: it claims pairs from the batch's shared counter until none are
+ * left, posting each claim's results as it goes, then waits for the next batch.
+ */
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 
-(async () => {
+async function verifyShare(job: WorkerJob): Promise<void> {
   const policy = parsePolicy(job.policy);
   const now = job.now ? new Date(job.now) : undefined;
   const counter = new Int32Array(job.counter);
@@ -20,4 +22,8 @@ const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
     verified += results.length;
   }
   post({ kind: 'done', verified, reused: cache.hits });
-})().catch((error: unknown) => post({ kind: 'failed', error: postedError(error) }));
+}
+
+parentPort?.on('message', (job: WorkerJob) => {
+  verifyShare(job).catch((error: unknown) => post({ kind: 'failed', error: postedError(error) }));
+});
