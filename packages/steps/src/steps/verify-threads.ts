@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ReceiptSignatureCache, serializePolicy, type TrustPolicy } from '@countersign/core';
 import { StepError, type StepErrorCode, type StepInput } from '../errors.js';
@@ -99,9 +100,17 @@ function takeWorker(script: URL): Worker {
   return worker;
 }
 
+/** Idle workers kept per script: more than the cores would only hold memory. */
+const MAX_IDLE_WORKERS = Math.max(1, availableParallelism() - 1);
+
 function putBack(script: URL, worker: Worker): void {
+  const pool = idleWorkers.get(script.href);
+  if (!pool || pool.length >= MAX_IDLE_WORKERS) {
+    void worker.terminate();
+    return;
+  }
   worker.unref();
-  idleWorkers.get(script.href)?.push(worker);
+  pool.push(worker);
 }
 
 /**
