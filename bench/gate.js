@@ -1,7 +1,7 @@
 // The release gate: full verifications per second against two raw ECDSA verifications, and 10,000 artifacts in one call.
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   LocalSigner,
@@ -27,6 +27,8 @@ import { RecordingHost, verifyArtifacts } from '../packages/steps/dist/index.js'
 export const name = 'gate';
 
 const MIN_RATIO = 0.6;
+/** Every core against one thread for the batch; the goal is for 2 cores. */
+const MIN_CORE_SCALING = 1.7;
 const ARTIFACTS = Number(process.env.BENCH_GATE_ARTIFACTS ?? 10_000);
 const ROUNDS = 5;
 const DURATION_MS = 400;
@@ -116,6 +118,10 @@ export async function run({ log }) {
     const base = median(baseline);
     const mine = median(ours);
     const ratio = mine / base;
+    const scaling = oneCore / allCores;
+    const cores = availableParallelism();
+    // The scaling goal is set for two cores; on one there is nothing to scale, on more it is at least as easy.
+    const scalingOk = cores < 2 || scaling >= MIN_CORE_SCALING;
     return {
       title: 'The release gate: full verification, and many artifacts at once',
       command: 'npm run bench (node bench/run.js gate for this section alone)',
@@ -123,13 +129,18 @@ export async function run({ log }) {
         { measurement: 'two raw crypto.verify ES256 (statement + receipt signatures)', 'per second': Math.round(base), ratio: '1.00' },
         { measurement: 'verifyStatement: digest of a 1 KiB artifact, statement, policy, vds 1 receipt, inclusion proof (1024 leaves)', 'per second': Math.round(mine), ratio: ratio.toFixed(2) },
         { measurement: `verify ${ARTIFACTS} artifacts in one call (files, statements, receipts), 1 thread`, 'per second': Math.round(ARTIFACTS / oneCore), ratio: '' },
-        { measurement: `verify ${ARTIFACTS} artifacts in one call, every core`, 'per second': Math.round(ARTIFACTS / allCores), ratio: `${(oneCore / allCores).toFixed(2)} × 1 thread` },
+        {
+          measurement: `verify ${ARTIFACTS} artifacts in one call, every core (${cores})`,
+          'per second': Math.round(ARTIFACTS / allCores),
+          ratio: `${scaling.toFixed(2)} × 1 thread (goal >= ${MIN_CORE_SCALING}: ${scalingOk ? 'met' : 'missed'})`,
+        },
       ],
       notes: [
         `Goal: a full verification at least ${MIN_RATIO} of the rate of two raw ECDSA verifications (the two signatures it must check): ${ratio.toFixed(2)}, ${ratio >= MIN_RATIO ? 'met' : 'missed'}.`,
+        `Goal: the batch on every core at least ${MIN_CORE_SCALING} times as fast as on one thread (set for 2 cores): ${scaling.toFixed(2)}, ${scalingOk ? 'met' : 'missed'}. The batch's receipts share one tree-head signature, which each thread checks once (ReceiptSignatureCache); the workers are started by the warm-up call and kept, idle, for the next calls (as in any process that verifies more than once; a one-shot \`countersign verify\` pays their start-up, see the release section).`,
         `Median of ${ROUNDS} interleaved rounds of about ${DURATION_MS} ms each. The batch figures are the median of 3 calls of verifyArtifacts (the verify step) over files in a temporary directory, after one warm-up call.`,
       ],
-      ok: ratio >= MIN_RATIO,
+      ok: ratio >= MIN_RATIO && scalingOk,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { embedReceipts, receiptsOf } from '@countersign/core';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
 import { startServer } from './serve-harness.js';
 
@@ -51,6 +52,16 @@ describe('verifying many artifacts at once', () => {
     expectOneLineError(countersign(['verify', files[0]!, files[1]!, '--statement', `${files[0]}.cose`, '--trust', policy]), 2, /one statement goes with one artifact.*\(--statement; see: countersign verify --help\)/);
   });
 
+  it('stops a batch split across threads at a statement that cannot be read, with its own code and one line', () => {
+    const unreadable = join(dist, 'pkg-zzz.tgz.cose');
+    mkdirSync(unreadable);
+    try {
+      expectOneLineError(countersign(['verify', '--statement-glob', join(dist, 'pkg-*.tgz.cose'), '--trust', policy, '--allow-unlogged', '--concurrency', '2']), 2, /statement .*pkg-zzz\.tgz\.cose is a directory/);
+    } finally {
+      rmdirSync(unreadable);
+    }
+  });
+
   it('appends a Markdown summary with a table per artifact', () => {
     const summary = join(dir, 'summary.md');
     writeFileSync(summary, '# earlier step\n');
@@ -61,6 +72,42 @@ describe('verifying many artifacts at once', () => {
     expect(markdown).toContain('| statement-signature | ✅ pass | ES256 signature verifies |');
     expect(markdown).toContain('| receipts | ➖ skipped | no receipt; unlogged statements allowed |');
   });
+});
+
+describe('a logged batch on two threads', () => {
+  it('verifies receipts that share one signature, and fails the one moved to another statement of the batch', async () => {
+    const logged = join(dir, 'logged');
+    mkdirSync(logged);
+    const batch = Array.from({ length: 160 }, (_, i) => join(logged, `lib-${String(i).padStart(3, '0')}.tgz`));
+    for (const [i, file] of batch.entries()) writeFileSync(file, `library ${i}`);
+    const iss = signAll(batch);
+    const ledger = await startServer(['--data', join(dir, 'ledger-batch'), '--issuer', 'batch.example']);
+    const batchPolicy = join(dir, 'batch-trust.json');
+    try {
+      countersign(['trust', 'init', '--out', batchPolicy]);
+      countersign(['trust', 'add-issuer', '--policy', batchPolicy, '--iss', iss]);
+      expect(countersign(['trust', 'add-service', '--policy', batchPolicy, '--url', ledger.url]).status).toBe(0);
+      expectOneLineError(countersign(['log', `${batch[0]}.cose`, '--service', ledger.url, '--concurrency', '0']), 2, /--concurrency must be a whole number/);
+      expect(countersign(['log', ...batch.map((file) => `${file}.cose`), '--service', ledger.url, '--concurrency', '32']).status).toBe(0);
+    } finally {
+      await ledger.stop();
+    }
+    const verify = (): Array<{ artifact: string; verified: boolean; checks: Array<{ name: string; outcome: string }> }> => {
+      const run = countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', '2', '--json']);
+      return JSON.parse(run.stdout) as ReturnType<typeof verify>;
+    };
+    const all = verify();
+    expect(all.map((result) => result.artifact)).toEqual(batch);
+    expect(all.every((result) => result.verified && result.checks.some((check) => check.name === 'receipts' && check.outcome === 'pass'))).toBe(true);
+
+    // Statement 101 given statement 100's receipt: the same header and signature as its own, a root of another leaf.
+    const moved = embedReceipts(readFileSync(`${batch[101]}.cose`), receiptsOf(readFileSync(`${batch[100]}.cose`)));
+    writeFileSync(`${batch[101]}.cose`, moved);
+    const after = verify();
+    expect(after.filter((result) => !result.verified).map((result) => result.artifact)).toEqual([batch[101]]);
+    expect(after[101]!.checks.find((check) => check.name === 'receipts')).toMatchObject({ outcome: 'fail' });
+    expectOneLineError(countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', '0']), 2, /--concurrency must be a whole number/);
+  }, 120_000);
 });
 
 describe('the receipt lockfile', () => {

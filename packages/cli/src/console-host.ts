@@ -59,6 +59,10 @@ export class ConsoleHost extends RecordingHost {
     }
   }
 
+  wantsSummary(): boolean {
+    return this.options.summaryPath !== undefined;
+  }
+
   protected override enterGroup(name: string): void {
     this.pendingHeading = name;
   }

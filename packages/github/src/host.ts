@@ -46,6 +46,10 @@ export class ActionsHost implements Host {
     summaryWrites = summaryWrites.then(() => core.summary.addRaw(markdown, true).write());
   }
 
+  wantsSummary(): boolean {
+    return Boolean(this.env.GITHUB_STEP_SUMMARY);
+  }
+
   setSecret(value: string): void {
     if (value) core.setSecret(value);
   }

@@ -18,6 +18,11 @@ export interface Host {
   setOutput(name: string, value: string): void;
   /** Markdown for the run's summary page. */
   addSummary(markdown: string): void;
+  /**
+   * Whether a summary goes anywhere; when false a step skips building one (a summary of thousands of
+   * verdicts costs more than verifying some of them). Hosts without it always take summaries.
+   */
+  wantsSummary?(): boolean;
   /** A value that must never appear in logs or outputs. */
   setSecret(value: string): void;
   /** Keeps files with the run (a workflow artifact); a host without a place for them says so and the step goes on. */

@@ -13,7 +13,7 @@ export function timeoutMs(command: Command, value: string | undefined, fallbackS
 export const logCommand: Command = {
   name: 'log',
   summary: 'register signed statements with a transparency service and keep the receipts',
-  help: `Usage: countersign log STATEMENT.cose... --service URL [--out DIR] [--timeout SECONDS] [--no-local-check]
+  help: `Usage: countersign log STATEMENT.cose... --service URL [--out DIR] [--timeout SECONDS] [--no-local-check] [--concurrency N]
                        [--trust trust.json] [--service-identity FILE | --service-identity-url URL]
                        [--azure-credential C [--token-scope SCOPE]] [--api-version V] [--json]
 
@@ -30,12 +30,17 @@ token with a plain-http service elsewhere is refused (exit 2). Two statements wh
 land on one file are refused before anything is registered (exit 2); one named twice is logged once.
   --trust    a trust policy whose entry for --service holds its service identity (trust add-service
              --url stores it), pinned without a fetch
+  --concurrency  registrations in flight at once (default 4, 1 to 256); a service that batches
+             (the embedded ledger, MST) then signs one tree head for more of them
 ${SERVICE_OPTIONS_HELP}
 A TLS certificate the client does not trust stops the run at once, without retrying (exit 2).
 Exit codes: 0 all logged, 1 a registration was refused or failed, 2 wrong usage or unreadable input.`,
-  options: { service: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, 'no-local-check': { type: 'boolean' }, trust: { type: 'string' }, ...SERVICE_OPTIONS, ...JSON_OPTION },
+  options: { service: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, 'no-local-check': { type: 'boolean' }, trust: { type: 'string' }, concurrency: { type: 'string' }, ...SERVICE_OPTIONS, ...JSON_OPTION },
   positionals: { min: 1, max: Infinity, name: 'STATEMENT.cose' },
   async run(args, context) {
+    const concurrencyText = stringOption(args, 'concurrency');
+    const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) throw usage(this, '--concurrency must be a whole number from 1 to 256');
     const trustPath = stringOption(args, 'trust');
     const { client: service } = await serviceClientFromArgs(this, args, context.host, {
       url: requiredOption(this, args, 'service'),
@@ -44,7 +49,7 @@ Exit codes: 0 all logged, 1 a registration was refused or failed, 2 wrong usage 
     });
     let results;
     try {
-      results = await logStatements({ statements: args.positionals, service, outDir: stringOption(args, 'out'), localCheck: args.values['no-local-check'] !== true }, context.host);
+      results = await logStatements({ statements: args.positionals, service, outDir: stringOption(args, 'out'), localCheck: args.values['no-local-check'] !== true, concurrency }, context.host);
     } finally {
       service.close();
     }

@@ -1,6 +1,6 @@
 import type { Check } from '@countersign/core';
 import { verifyStep, type VerifyStepResult } from '@countersign/steps';
-import { flag, listOption, requiredOption, stringOption } from '../args.js';
+import { flag, listOption, requiredOption, stringOption, usage } from '../args.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
 const MARK: Record<Check['outcome'], string> = { pass: 'ok  ', fail: 'FAIL', skipped: 'skip' };
@@ -36,6 +36,7 @@ transparency services verify and are bound to this very statement. Batches use e
                      artifact it pins fails (re-signing, split view)
   --update-lock      record verified artifacts that the lockfile does not pin yet
   --summary FILE     append a Markdown report (a table per artifact) to FILE, e.g. $GITHUB_STEP_SUMMARY
+  --concurrency N    threads a large batch is verified on (default: every core, 1 to 256)
   --json             print every check with its outcome and reason
 Exit codes: 0 all verified, 1 a verification failed, 2 wrong usage or unreadable input.`,
   options: {
@@ -47,10 +48,14 @@ Exit codes: 0 all verified, 1 a verification failed, 2 wrong usage or unreadable
     lock: { type: 'string' },
     'update-lock': { type: 'boolean' },
     summary: { type: 'string' },
+    concurrency: { type: 'string' },
     ...JSON_OPTION,
   },
   positionals: { min: 0, max: Infinity, name: 'FILE' },
   async run(args, context) {
+    const concurrencyText = stringOption(args, 'concurrency');
+    const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) throw usage(this, '--concurrency must be a whole number from 1 to 256');
     const { pairs, results, verified } = await verifyStep(
       {
         artifacts: args.positionals,
@@ -61,6 +66,7 @@ Exit codes: 0 all verified, 1 a verification failed, 2 wrong usage or unreadable
         allowUnlogged: flag(args, 'allow-unlogged'),
         lockfile: stringOption(args, 'lock'),
         updateLockfile: flag(args, 'update-lock'),
+        concurrency,
       },
       context.host,
     );

@@ -4,8 +4,8 @@ import { VDS_CCF_LEDGER_SHA256 } from './ccf.js';
 import { verifyCcfReceipt, type VerifiedCcfReceipt } from './ccf-verify.js';
 import { VDS_RFC9162_SHA256 } from './constants.js';
 import { ReceiptError } from './errors.js';
-import { decodeReceipt } from './read.js';
-import { verifyInclusionReceipt, type ResolveReceiptKey, type VerifiedReceipt } from './verify.js';
+import { taggedReceipt, type ReceiptInput } from './read.js';
+import { verifyInclusionReceipt, type ReceiptVerifyOptions, type ResolveReceiptKey, type VerifiedReceipt } from './verify.js';
 
 /** A verified receipt of either structure countersign handles, told apart by `vds`. */
 export type AnyVerifiedReceipt = (VerifiedReceipt & { readonly vds: typeof VDS_RFC9162_SHA256 }) | (VerifiedCcfReceipt & { readonly vds: typeof VDS_CCF_LEDGER_SHA256 });
@@ -16,11 +16,11 @@ export type AnyVerifiedReceipt = (VerifiedReceipt & { readonly vds: typeof VDS_R
  * Transparency) with verifyCcfReceipt. An untagged receipt is RECEIPT_UNTAGGED, one without 395
  * RECEIPT_MALFORMED, any other vds RECEIPT_UNSUPPORTED_VDS (it counts as not verified).
  */
-export function verifyReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey): AnyVerifiedReceipt {
-  const message = decodeReceipt(receipt, true);
+export function verifyReceipt(receipt: ReceiptInput, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): AnyVerifiedReceipt {
+  const message = taggedReceipt(receipt);
   const vds = message.protectedHeader.get(HeaderLabel.verifiableDataStructure);
-  if (vds === VDS_RFC9162_SHA256) return { vds, ...verifyInclusionReceipt(receipt, statement, resolveKey) };
-  if (vds === VDS_CCF_LEDGER_SHA256) return { vds, ...verifyCcfReceipt(receipt, statement, resolveKey) };
+  if (vds === VDS_RFC9162_SHA256) return { vds, ...verifyInclusionReceipt(message, statement, resolveKey, options) };
+  if (vds === VDS_CCF_LEDGER_SHA256) return { vds, ...verifyCcfReceipt(message, statement, resolveKey, options) };
   if (vds === undefined) throw new ReceiptError('RECEIPT_MALFORMED', 'receipt names no verifiable data structure (protected label 395)');
   throw new ReceiptError('RECEIPT_UNSUPPORTED_VDS', `receipt uses verifiable data structure ${String(vds)}; countersign verifies 1 (RFC9162_SHA256) and 2 (CCF_LEDGER_SHA256)`);
 }

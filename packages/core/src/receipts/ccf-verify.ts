@@ -2,8 +2,9 @@ import type { SignatureAlgorithmName } from '../cose/algorithms.js';
 import type { Sign1 } from '../cose/sign1.js';
 import { sameBytes } from '../merkle/checks.js';
 import { CCF_HEADER_LABEL, CCF_RECEIPT_UNDERSTOOD_LABELS, VDS_CCF_LEDGER_SHA256, ccfEntryId, ccfInclusionProofsOf, ccfRootFromProof } from './ccf.js';
-import { checkReceiptHeaders, checkReceiptSignature, type ReceiptProfile, type ResolveReceiptKey } from './checked-headers.js';
+import { checkReceiptHeaders, checkReceiptSignature, type ReceiptProfile, type ReceiptVerifyOptions, type ResolveReceiptKey } from './checked-headers.js';
 import { statementEntry } from './entry.js';
+import type { ReceiptInput } from './read.js';
 import { ReceiptError } from './errors.js';
 
 /** What a verified vds 2 (CCF_LEDGER_SHA256) receipt says. */
@@ -46,7 +47,12 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
  * Verifies a vds 2 receipt against a statement entry (the 32-byte data hash the service registers).
  * For a statement use verifyCcfReceipt, which derives the entry.
  */
-export function verifyCcfReceiptForEntry(receipt: Uint8Array, entry: Uint8Array | (() => Uint8Array), resolveKey: ResolveReceiptKey): VerifiedCcfReceipt {
+export function verifyCcfReceiptForEntry(
+  receipt: ReceiptInput,
+  entry: Uint8Array | (() => Uint8Array),
+  resolveKey: ResolveReceiptKey,
+  options: ReceiptVerifyOptions = {},
+): VerifiedCcfReceipt {
   const headers = checkReceiptHeaders(receipt, resolveKey, VDS2);
   const proofs = ccfInclusionProofsOf(headers.message);
   const roots = proofs.map(ccfRootFromProof);
@@ -57,6 +63,7 @@ export function verifyCcfReceiptForEntry(receipt: Uint8Array, entry: Uint8Array 
     headers,
     root,
     `receipt signature does not cover the root its leaf and path (${proofs[0]!.path.length} step(s)) lead to: the receipt was altered, or another key signed it`,
+    options,
   );
 
   // The signature is the service's, over a leaf that names what was registered: a mismatch here is a
@@ -88,6 +95,6 @@ export function verifyCcfReceiptForEntry(receipt: Uint8Array, entry: Uint8Array 
  * in 396/-1, the signature over the root recomputed from each proof, then the binding: every leaf's
  * data hash must be statementEntry(statement). Throws a ReceiptError.
  */
-export function verifyCcfReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey): VerifiedCcfReceipt {
-  return verifyCcfReceiptForEntry(receipt, () => statementEntry(statement), resolveKey);
+export function verifyCcfReceipt(receipt: ReceiptInput, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): VerifiedCcfReceipt {
+  return verifyCcfReceiptForEntry(receipt, () => statementEntry(statement), resolveKey, options);
 }

@@ -2,9 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import type { CborValue } from '../cbor/index.js';
 import type { SignatureAlgorithm, SignatureAlgorithmName } from '../cose/algorithms.js';
 import { CoseError } from '../cose/errors.js';
+import { assertKeyFits } from '../cose/keys.js';
 import { sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
 import { ReceiptError } from './errors.js';
-import { checkVds, decodeReceipt, kidText, receiptAlgorithm, receiptClaims, receiptKid } from './read.js';
+import { checkVds, kidText, receiptAlgorithm, receiptClaims, receiptKid, taggedReceipt, type ReceiptInput } from './read.js';
+import type { ReceiptSignatureCache } from './signature-cache.js';
 
 /**
  * Finds the service key a receipt names: its kid bytes and, when the receipt has one, its CWT iss.
@@ -37,8 +39,8 @@ export interface ReceiptProfile {
 }
 
 /** Tag, algorithm and crit, vds, CWT claims, then the key the kid names: everything before the proof. */
-export function checkReceiptHeaders(bytes: Uint8Array, resolveKey: ResolveReceiptKey, profile: ReceiptProfile): CheckedHeaders {
-  const message = decodeReceipt(bytes, true);
+export function checkReceiptHeaders(receipt: ReceiptInput, resolveKey: ResolveReceiptKey, profile: ReceiptProfile): CheckedHeaders {
+  const message = taggedReceipt(receipt);
   const algorithm = receiptAlgorithm(message, profile.understood);
   checkVds(message, profile.vds);
   const { issuer, issuedAt } = receiptClaims(message, true, profile.emptyIssuerIsNone);
@@ -50,15 +52,30 @@ export function checkReceiptHeaders(bytes: Uint8Array, resolveKey: ResolveReceip
   return { message, algorithm, key, identity: { issuer, kid, issuedAt, algorithm: algorithm.name } };
 }
 
-/** The service's signature over Sig_structure with `root` as the detached payload; `mismatch` says what a failure means. */
-export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string): void {
+/** What a receipt check may share with the others of its batch. */
+export interface ReceiptVerifyOptions {
+  /** Signatures this batch already verified: an identical check is answered from it. */
+  readonly signatureCache?: ReceiptSignatureCache;
+}
+
+/**
+ * The service's signature over Sig_structure with `root` as the detached payload; `mismatch` says what
+ * a failure means. With a cache, a check byte-identical to one that verified is not repeated.
+ */
+export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string, options: ReceiptVerifyOptions = {}): void {
   const { message, algorithm, key } = headers;
+  const cache = options.signatureCache;
+  const toBeSigned = sigStructure(message.protectedBytes, root);
   let valid: boolean;
   try {
-    valid = verifyWithKey(algorithm, key, sigStructure(message.protectedBytes, root), message.signature);
+    // Whether the key may serve this algorithm is asked every time: a JWK's alg is not among the bytes the cache keys on.
+    assertKeyFits(algorithm, key);
+    if (cache?.has(key, algorithm, toBeSigned, message.signature)) return;
+    valid = verifyWithKey(algorithm, key, toBeSigned, message.signature);
   } catch (error) {
     if (error instanceof CoseError) throw new ReceiptError('RECEIPT_KEY_MISMATCH', `receipt key for kid "${headers.identity.kid}": ${error.message}`, { cause: error });
     throw error;
   }
   if (!valid) throw new ReceiptError('RECEIPT_BAD_SIGNATURE', mismatch);
+  cache?.add(key, algorithm, toBeSigned, message.signature);
 }

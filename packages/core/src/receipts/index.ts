@@ -8,6 +8,7 @@ export {
   readConsistencyProofs,
   readInclusionProofs,
   readReceiptSummary,
+  type ReceiptInput,
   type ConsistencyProofData,
   type InclusionProofData,
   type ReceiptSummary,
@@ -17,6 +18,7 @@ export {
   verifyInclusionReceipt,
   verifyInclusionReceiptForEntry,
   verifyTreeHead,
+  type ReceiptVerifyOptions,
   type ResolveReceiptKey,
   type VerifiedConsistencyReceipt,
   type VerifiedReceipt,
@@ -44,3 +46,4 @@ export { verifyReceipt, type AnyVerifiedReceipt } from './any-vds.js';
 // The builder makes receipts in Microsoft's format for tests and tools; verifiers never need it.
 export { ccfReceipt, ccfReceiptProtectedHeader, encodeCcfReceipt, type CcfReceiptInput, type CcfReceiptHeaderInput } from './ccf-build.js';
 export { jwksKeyResolver, serviceKeysById } from './service-keys.js';
+export { DEFAULT_SIGNATURE_CACHE_ENTRIES, ReceiptSignatureCache } from './signature-cache.js';

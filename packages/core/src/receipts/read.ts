@@ -58,6 +58,16 @@ export function decodeReceipt(bytes: Uint8Array, requireTag: boolean): Sign1 {
   }
 }
 
+/** A receipt as bytes, or as already decoded by decodeReceipt (a batch reads each receipt once). */
+export type ReceiptInput = Uint8Array | Sign1;
+
+/** The receipt decoded, refusing an untagged one (RECEIPT_UNTAGGED) as decodeReceipt(bytes, true) does. */
+export function taggedReceipt(receipt: ReceiptInput): Sign1 {
+  if (receipt instanceof Uint8Array) return decodeReceipt(receipt, true);
+  if (!receipt.tagged) throw new ReceiptError('RECEIPT_UNTAGGED', 'receipt is not tagged 18 (COSE_Sign1); receipts must be tagged');
+  return receipt;
+}
+
 /** The receipt's alg, with `crit` naming only labels in `understood` (each vds understands its own). */
 export function receiptAlgorithm(message: Sign1, understood: ReadonlySet<CborValue> = RECEIPT_UNDERSTOOD_LABELS): SignatureAlgorithm {
   const alg = message.protectedHeader.get(HeaderLabel.alg);
@@ -126,8 +136,8 @@ export function receiptKid(message: Sign1): Uint8Array | undefined {
 }
 
 /** Reads a receipt's headers without verifying it. Throws RECEIPT_MALFORMED only when it is not a COSE_Sign1. */
-export function readReceiptSummary(bytes: Uint8Array): ReceiptSummary {
-  const message = decodeReceipt(bytes, false);
+export function readReceiptSummary(bytes: ReceiptInput): ReceiptSummary {
+  const message = bytes instanceof Uint8Array ? decodeReceipt(bytes, false) : bytes;
   const alg = message.protectedHeader.get(HeaderLabel.alg);
   let algorithm: string | undefined;
   if (alg !== undefined) {

@@ -5,11 +5,19 @@ import { leafHash } from '../merkle/hash.js';
 import { rootFromConsistencyProof, rootFromInclusionProof } from '../merkle/verify.js';
 import { statementEntry } from './entry.js';
 import { ReceiptError } from './errors.js';
-import { checkReceiptHeaders, checkReceiptSignature, type CheckedHeaders, type ReceiptIdentity, type ReceiptProfile, type ResolveReceiptKey } from './checked-headers.js';
+import {
+  checkReceiptHeaders,
+  checkReceiptSignature,
+  type CheckedHeaders,
+  type ReceiptIdentity,
+  type ReceiptProfile,
+  type ReceiptVerifyOptions,
+  type ResolveReceiptKey,
+} from './checked-headers.js';
 import { RECEIPT_UNDERSTOOD_LABELS, TREE_SIZE_LABEL, VDS_RFC9162_SHA256 } from './constants.js';
-import { consistencyProofsOf, decodeReceipt, inclusionProofsOf } from './read.js';
+import { consistencyProofsOf, decodeReceipt, inclusionProofsOf, type ReceiptInput } from './read.js';
 
-export type { ResolveReceiptKey } from './checked-headers.js';
+export type { ReceiptVerifyOptions, ResolveReceiptKey } from './checked-headers.js';
 
 export interface VerifiedReceipt extends ReceiptIdentity {
   readonly treeSize: number;
@@ -26,8 +34,8 @@ export interface VerifiedConsistencyReceipt extends ReceiptIdentity {
 
 const VDS1: ReceiptProfile = { vds: VDS_RFC9162_SHA256, understood: RECEIPT_UNDERSTOOD_LABELS };
 
-function checkHeaders(bytes: Uint8Array, resolveKey: ResolveReceiptKey): CheckedHeaders {
-  return checkReceiptHeaders(bytes, resolveKey, VDS1);
+function checkHeaders(receipt: ReceiptInput, resolveKey: ResolveReceiptKey): CheckedHeaders {
+  return checkReceiptHeaders(receipt, resolveKey, VDS1);
 }
 
 function badProof(error: unknown): never {
@@ -47,7 +55,12 @@ function oneRoot(roots: readonly Uint8Array[]): Uint8Array {
  * Verifies a vds 1 receipt against a log entry (the 32-byte value whose leaf hash is SHA-256(0x00 ||
  * entry)). For a statement use verifyInclusionReceipt, which derives the entry.
  */
-export function verifyInclusionReceiptForEntry(receipt: Uint8Array, entry: Uint8Array | (() => Uint8Array), resolveKey: ResolveReceiptKey): VerifiedReceipt {
+export function verifyInclusionReceiptForEntry(
+  receipt: ReceiptInput,
+  entry: Uint8Array | (() => Uint8Array),
+  resolveKey: ResolveReceiptKey,
+  options: ReceiptVerifyOptions = {},
+): VerifiedReceipt {
   const headers = checkHeaders(receipt, resolveKey);
   const proofs = inclusionProofsOf(headers.message);
   const leaf = leafHash(typeof entry === 'function' ? entry() : entry);
@@ -65,6 +78,7 @@ export function verifyInclusionReceiptForEntry(receipt: Uint8Array, entry: Uint8
     headers,
     root,
     `receipt signature does not cover the root that this statement and the proof (leaf ${leafIndex} of ${treeSize}) lead to: the receipt is for another statement, or it was altered`,
+    options,
   );
   return { ...headers.identity, treeSize, leafIndex, root };
 }
@@ -81,8 +95,8 @@ function checkSignedTreeSize(message: Sign1, proofSize: number): void {
  * protected alg and crit, vds 1, the key the kid names, well-formed proofs in 396/-1, then the
  * signature over the root recomputed from leafHash(statementEntry(statement)). Throws a ReceiptError.
  */
-export function verifyInclusionReceipt(receipt: Uint8Array, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey): VerifiedReceipt {
-  return verifyInclusionReceiptForEntry(receipt, () => statementEntry(statement), resolveKey);
+export function verifyInclusionReceipt(receipt: ReceiptInput, statement: Uint8Array | Sign1, resolveKey: ResolveReceiptKey, options: ReceiptVerifyOptions = {}): VerifiedReceipt {
+  return verifyInclusionReceiptForEntry(receipt, () => statementEntry(statement), resolveKey, options);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Sign1 } from '../cose/sign1.js';
 import { isCountersignError } from '../errors.js';
-import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type VerifiedReceipt } from '../receipts/index.js';
+import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type ReceiptVerifyOptions, type VerifiedReceipt } from '../receipts/index.js';
+import { decodeReceipt } from '../receipts/read.js';
 import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
 
 /** A receipt that verified, with the service's id for the entry whatever the vds. */
@@ -27,14 +28,17 @@ export interface ReceiptsOutcome {
  * once however many receipts it gave (the same one repeated, re-encoded, or another entry): a
  * minimum of two means two services. Unsupported vds never count.
  */
-export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy): ReceiptsOutcome {
+export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy, options: ReceiptVerifyOptions = {}): ReceiptsOutcome {
   const outcome: ReceiptsOutcome = { verified: [], counted: [], problems: [], repeats: [], failed: 0, ignored: 0 };
   const countedFrom = new Map<ServiceRule, number>();
   receipts.forEach((receipt, position) => {
     const label = `receipt ${position + 1}`;
     let issuer: string | undefined;
+    let message: Sign1;
     try {
-      issuer = readReceiptSummary(receipt).issuer;
+      // Decoded once here; the checks below read the same message.
+      message = decodeReceipt(receipt, false);
+      issuer = readReceiptSummary(message).issuer;
     } catch (error) {
       if (!isCountersignError(error)) throw error;
       outcome.failed++;
@@ -53,7 +57,7 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
     }
     let counted: CountedReceipt;
     try {
-      const verified = verifyReceipt(receipt, statement, jwksKeyResolver(service.jwks));
+      const verified = verifyReceipt(message, statement, jwksKeyResolver(service.jwks), options);
       const entryId = verified.vds === 1 ? String(verified.leafIndex) : (verified.entryId ?? verified.signatureTransaction ?? '');
       counted = { issuer: verified.issuer, kid: verified.kid, issuedAt: verified.issuedAt, entryId };
     } catch (error) {

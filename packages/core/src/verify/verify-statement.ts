@@ -3,6 +3,7 @@ import type { HashAlgorithm } from '../digest/hash-algorithms.js';
 import { isCountersignError } from '../errors.js';
 import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
 import { statementEntry } from '../receipts/entry.js';
+import type { ReceiptSignatureCache } from '../receipts/signature-cache.js';
 import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
 import { checkStatementValidAt, formatNumericDate } from '../statement/validity-period.js';
 import { subjectMatches } from '../trust/subject-pattern.js';
@@ -27,6 +28,11 @@ export interface VerifyStatementInput {
   now?: Date;
   /** `statement` already parsed (callers that needed its hash algorithm first); parsed here otherwise. */
   parsed?: SignedStatement;
+  /**
+   * Receipt signatures already verified in this batch (see ReceiptSignatureCache): receipts issued
+   * together share one, checked once. The statement's own signature is always checked.
+   */
+  receiptSignatures?: ReceiptSignatureCache;
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -150,7 +156,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
   checkArtifact(verdict, statement, input.artifact);
 
-  const receipts = checkReceipts(statement.receipts, statement.message, input.policy);
+  const receipts = checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
   const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());

@@ -158,8 +158,10 @@ export function resolveDidX509(did: string, chainLeafFirst: readonly Uint8Array[
 const MAX_RESOLUTIONS = 256;
 const resolutions = new Map<string, ResolvedDidX509>();
 
+/** SHA-256 over the DID and every certificate, each length-prefixed: no other DID and chain share it. */
 function resolutionKey(did: string, chain: readonly Uint8Array[]): string {
-  const hash = createHash('sha256').update(did);
+  const text = Buffer.from(did, 'utf8');
+  const hash = createHash('sha256').update(`${text.length}\0`).update(text);
   for (const der of chain) hash.update(`\0${der.length}\0`).update(der);
   return hash.digest('base64');
 }

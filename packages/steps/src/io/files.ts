@@ -1,4 +1,4 @@
-import { constants, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { access, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -21,13 +21,37 @@ export async function readInput(path: string, role: string, maxBytes = 64 * 1024
  * trip through the thread pool per call costs more than the read itself.
  */
 export function readInputSync(path: string, role: string, maxBytes = 64 * 1024 * 1024): Uint8Array {
+  const bytes = readSmallInputSync(path, role, maxBytes);
+  if (!bytes) throw new StepError('STEP_INPUT_UNREADABLE', `${role} ${path} is larger than ${maxBytes} bytes`);
+  return bytes;
+}
+
+/**
+ * Reads a whole file of at most `maxBytes` on this thread, or returns undefined when it is larger (for
+ * callers that stream large files instead). One open, one fstat, one read: a batch of small files
+ * spends more in system calls than in hashing, and a path lookup (stat, then open) is the dearest.
+ */
+export function readSmallInputSync(path: string, role: string, maxBytes: number): Uint8Array | undefined {
+  let fd: number | undefined;
   try {
-    const info = statSync(path);
+    fd = openSync(path, 'r');
+    const info = fstatSync(fd);
     if (info.isDirectory()) throw new StepError('STEP_INPUT_UNREADABLE', `${role} ${path} is a directory`);
-    if (info.size > maxBytes) throw new StepError('STEP_INPUT_UNREADABLE', `${role} ${path} is larger than ${maxBytes} bytes`);
-    return new Uint8Array(readFileSync(path));
+    if (info.size > maxBytes) return undefined;
+    // Pipes and files such as /proc's report no size: read those to their end (once: a pipe cannot be read again).
+    if (!info.isFile() || info.size === 0) return new Uint8Array(readFileSync(fd));
+    const bytes = new Uint8Array(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const read = readSync(fd, bytes, filled, bytes.length - filled, null);
+      if (read === 0) break;
+      filled += read;
+    }
+    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
   } catch (error) {
     throw asInputError(error, path, role);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

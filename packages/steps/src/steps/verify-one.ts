@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import {
   SHA256,
   digestBytes,
@@ -9,13 +8,14 @@ import {
   verifyStatement,
   type ArtifactDigest,
   type HashAlgorithm,
+  type ReceiptSignatureCache,
   type SignedStatement,
   type TrustPolicy,
   type Verdict,
 } from '@countersign/core';
 import { StepError } from '../errors.js';
 import { digestFile } from '../io/digest-files.js';
-import { readInputSync } from '../io/files.js';
+import { readInputSync, readSmallInputSync } from '../io/files.js';
 
 /** One artifact to verify: the file (or its digest as ALG:HEX) and its statement. */
 export interface VerifyPair {
@@ -49,17 +49,20 @@ async function artifactDigest(pair: VerifyPair, statement: SignedStatement | und
 const SMALL_FILE = 1024 * 1024;
 
 async function digestArtifact(path: string, algorithm: HashAlgorithm): Promise<Uint8Array> {
-  let size: number;
+  let bytes: Uint8Array | undefined;
   try {
-    size = statSync(path).size;
+    bytes = readSmallInputSync(path, 'artifact', SMALL_FILE);
   } catch {
     return digestFile(path, algorithm); // which reports the problem in its own words
   }
-  return size <= SMALL_FILE ? digestBytes(algorithm, readInputSync(path, 'artifact', SMALL_FILE)) : digestFile(path, algorithm);
+  return bytes ? digestBytes(algorithm, bytes) : digestFile(path, algorithm);
 }
 
-/** Reads, digests and verifies one pair; the same code runs in worker threads for large batches. */
-export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult> {
+/**
+ * Reads, digests and verifies one pair; the same code runs in worker threads for large batches. A
+ * thread's pairs share `receiptSignatures`, so receipts issued together have their signature checked once.
+ */
+export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlogged: boolean, now?: Date, receiptSignatures?: ReceiptSignatureCache): Promise<VerifyOneResult> {
   const statement = readInputSync(pair.statementPath, 'statement', 16 * 1024 * 1024);
   let parsed: SignedStatement | undefined;
   try {
@@ -68,7 +71,7 @@ export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlo
     if (!isCountersignError(error)) throw error;
   }
   const artifact = await artifactDigest(pair, parsed);
-  const verdict = verifyStatement({ statement, parsed, artifact, policy, allowUnlogged, now });
+  const verdict = verifyStatement({ statement, parsed, artifact, policy, allowUnlogged, now, receiptSignatures });
   return {
     artifact: 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest,
     statementPath: pair.statementPath,

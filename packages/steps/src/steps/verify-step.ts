@@ -82,7 +82,7 @@ export async function verifyStep(request: VerifyRequest, host: Host): Promise<Ve
     },
     host,
   );
-  host.addSummary(verdictsMarkdown(results));
+  if (host.wantsSummary?.() !== false) host.addSummary(verdictsMarkdown(results));
   if (request.reportPath) {
     await writeOutput(request.reportPath, `${JSON.stringify(results.map(reportEntry), null, 2)}\n`);
     host.setOutput('report-path', request.reportPath);

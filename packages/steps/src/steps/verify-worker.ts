@@ -1,23 +1,29 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { parsePolicy } from '@countersign/core';
-import { verifyOne, type VerifyPair } from './verify-one.js';
+import { parentPort } from 'node:worker_threads';
+import { ReceiptSignatureCache, parsePolicy } from '@countersign/core';
+import { verifyOne, type VerifyOneResult } from './verify-one.js';
+import { claim, postedError, type WorkerJob, type WorkerMessage } from './verify-threads.js';
 
-/** A worker verifies its share of the pairs and posts each result, or the first error, to its parent. */
-interface Job {
-  policy: string;
-  allowUnlogged: boolean;
-  pairs: VerifyPair[];
-  now?: string;
+/**
+ * A worker takes one batch at a time: it claims pairs from the batch's shared counter until none are
+ * left, posting each claim's results as it goes, then waits for the next batch.
+ */
+const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
+
+async function verifyShare(job: WorkerJob): Promise<void> {
+  const policy = parsePolicy(job.policy);
+  const now = job.now ? new Date(job.now) : undefined;
+  const counter = new Int32Array(job.counter);
+  const cache = new ReceiptSignatureCache();
+  let verified = 0;
+  for (let range = claim(counter, job.pairs.length); range; range = claim(counter, job.pairs.length)) {
+    const results: VerifyOneResult[] = [];
+    for (let index = range[0]; index < range[1]; index++) results.push(await verifyOne(job.pairs[index]!, policy, job.allowUnlogged, now, cache));
+    post({ kind: 'results', start: range[0], results });
+    verified += results.length;
+  }
+  post({ kind: 'done', verified, reused: cache.hits });
 }
 
-const job = workerData as Job;
-const policy = parsePolicy(job.policy);
-(async () => {
-  const results = [];
-  const now = job.now ? new Date(job.now) : undefined;
-  for (const pair of job.pairs) results.push(await verifyOne(pair, policy, job.allowUnlogged, now));
-  parentPort?.postMessage({ ok: true, results });
-})().catch((error: unknown) => {
-  const { code, message, area } = error as { code?: string; message?: string; area?: string };
-  parentPort?.postMessage({ ok: false, error: { code, message: message ?? String(error), area } });
+parentPort?.on('message', (job: WorkerJob) => {
+  verifyShare(job).catch((error: unknown) => post({ kind: 'failed', error: postedError(error) }));
 });

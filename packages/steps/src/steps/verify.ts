@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   compareWithLock,
   emptyLock,
@@ -9,9 +8,9 @@ import {
   lockRecordOf,
   parseLock,
   serializeLock,
-  serializePolicy,
   updateLock,
   isCountersignError,
+  ReceiptSignatureCache,
   type Check,
   type Lockfile,
   type TrustPolicy,
@@ -22,6 +21,7 @@ import type { Host } from '../host.js';
 import { exists, readTextInput, writeOutput } from '../io/files.js';
 import { withFetchedServiceKeys } from '../transparency/fetch-service-keys.js';
 import { verifyOne, type VerifyOneResult, type VerifyPair } from './verify-one.js';
+import { verifyOnThreads, type ThreadedOutcome } from './verify-threads.js';
 
 export type { VerifyPair } from './verify-one.js';
 
@@ -42,18 +42,6 @@ export type VerifyStepResult = VerifyOneResult;
 const MIN_PAIRS_PER_WORKER = 64;
 const WORKER_SCRIPT = new URL('./verify-worker.js', import.meta.url);
 
-function inWorker(pairs: VerifyPair[], policy: TrustPolicy, allowUnlogged: boolean, now?: Date): Promise<VerifyOneResult[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { policy: serializePolicy(policy), allowUnlogged, pairs, now: now?.toISOString() } });
-    worker.once('message', (message: { ok: boolean; results?: VerifyOneResult[]; error?: { code?: string; message: string } }) => {
-      void worker.terminate();
-      if (message.ok) resolve(message.results ?? []);
-      else reject(new StepError(message.error?.code === 'STEP_USAGE' ? 'STEP_USAGE' : 'STEP_INPUT_UNREADABLE', message.error?.message ?? 'verification worker failed'));
-    });
-    worker.once('error', (error) => reject(new StepError('STEP_INPUT_UNREADABLE', `verification worker failed: ${error.message}`)));
-  });
-}
-
 /** Verifies every pair, splitting large batches across threads; results keep the input order. */
 async function verifyAll(input: VerifyStepInput, host: Host): Promise<VerifyOneResult[]> {
   const allowUnlogged = input.allowUnlogged === true;
@@ -65,23 +53,18 @@ async function verifyAll(input: VerifyStepInput, host: Host): Promise<VerifyOneR
     threads = 1;
   }
   host.debug(`verifying ${input.pairs.length} artifact(s) on ${Math.max(threads, 1)} thread(s)`);
+  let outcome: ThreadedOutcome;
   if (threads < 2) {
+    const cache = new ReceiptSignatureCache();
     const results: VerifyOneResult[] = [];
-    for (const pair of input.pairs) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
-    return results;
+    for (const pair of input.pairs) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now, cache));
+    outcome = { results, reused: cache.hits, shares: [results.length] };
+  } else {
+    outcome = await verifyOnThreads({ pairs: input.pairs, policy: input.policy, allowUnlogged, now: input.now, threads, workerScript: WORKER_SCRIPT });
+    host.debug(`artifacts verified per thread: ${outcome.shares.join(', ')}`);
   }
-  const share = Math.ceil(input.pairs.length / threads);
-  const chunks = Array.from({ length: threads }, (_, index) => input.pairs.slice(index * share, (index + 1) * share));
-  // This thread takes the first share itself while the workers start.
-  const [own, ...others] = await Promise.all([
-    (async () => {
-      const results: VerifyOneResult[] = [];
-      for (const pair of chunks[0] as VerifyPair[]) results.push(await verifyOne(pair, input.policy, allowUnlogged, input.now));
-      return results;
-    })(),
-    ...chunks.slice(1).map((chunk) => inWorker(chunk, input.policy, allowUnlogged, input.now)),
-  ]);
-  return [own, ...others].flat();
+  if (outcome.reused > 0) host.debug(`${outcome.reused} receipt signature check(s) answered by an identical one earlier in the batch`);
+  return outcome.results;
 }
 
 async function readLock(path: string): Promise<Lockfile> {
