@@ -42,6 +42,14 @@ function signAndLog(signer: { key: string; chain: string }, url: string, existin
   return { file, digest: (JSON.parse(signed.stdout) as Array<{ digest: string }>)[0]!.digest, entryId: (JSON.parse(logged.stdout) as Array<{ entryId: string }>)[0]!.entryId };
 }
 
+/** Signs and registers `count` fresh artifacts with two commands. */
+function signAndLogMany(signer: { key: string; chain: string }, url: string, count: number): void {
+  const files = Array.from({ length: count }, () => at(`artifact-${artifacts++}.tgz`));
+  for (const file of files) writeFileSync(file, `artifact ${file} ${Math.random()}`);
+  expect(countersign(['sign', ...files, '--key', signer.key, '--x5chain', signer.chain]).status).toBe(0);
+  expect(countersign(['log', ...files.map((file) => `${file}.cose`), '--service', url]).status).toBe(0);
+}
+
 const signer = keygen('release', 'Release Signing');
 const outsider = keygen('outsider', 'Someone Else');
 const serviceKey = keygen('service', 'Service Key').key;
@@ -86,6 +94,15 @@ describe('countersign monitor against countersign serve', () => {
     const saved = JSON.parse(readFileSync(state, 'utf8')) as { lastEntryId: string; lastSequenceNumber: number; treeHead: { treeSize: number; rootHash: string } };
     expect(saved).toMatchObject({ lastEntryId: '1', lastSequenceNumber: 1, treeHead: { treeSize: 2 } });
     expect(saved.treeHead.rootHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('serves the listing at /entries/txIds, not as an entry id', async () => {
+    const listing = await fetch(`${server.url}/entries/txIds`);
+    expect(listing.status).toBe(200);
+    expect(listing.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await listing.json()).toEqual({ transactionIds: ['0', '1'] });
+    expect((await fetch(`${server.url}/entries/txIds?from=0&to=2`)).status).toBe(400);
+    expect((await fetch(`${server.url}/entries/txIds?from=1x`)).status).toBe(400);
   });
 
   it('names exactly the entry the release key signed outside a release, and ignores an issuer nobody watches', () => {
@@ -171,7 +188,7 @@ describe('countersign monitor against countersign serve', () => {
     const before = readFileSync(state, 'utf8');
     expect(await server.stop()).toBe(0);
     server = await startServer(['--data', at('ledger-b'), '--key', serviceKey, '--issuer', 'ledger.test', '--port', port]);
-    for (let i = 0; i < 8; i++) signAndLog(outsider, server.url);
+    signAndLogMany(outsider, server.url, 8);
     const { run, result } = monitorJson();
     expect(run.status).toBe(1);
     expect(result.alerts).toEqual([expect.objectContaining({ entryId: null, kind: 'inconsistent' })]);
