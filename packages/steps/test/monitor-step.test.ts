@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ccfReceipt, createSignedStatement, embedReceipts, LocalSigner, SHA256, statementEntry, TransparencyError, type TrustPolicy } from '@countersign/core';
+import { TransparencyLedger } from '@countersign/ledger';
 import { RecordingHost } from '../src/host.js';
 import type { EntryLog } from '../src/monitor/entry-log.js';
 import { sequenceNumberOf } from '../src/transparency/entry-listing.js';
@@ -158,5 +159,36 @@ describe('monitor over a CCF service (no tree heads)', () => {
     expect(await failureOf(monitorLog({ ...input(), statePath: at('bad-state.json') }, new RecordingHost()))).toMatchObject({ code: 'STEP_INPUT_UNREADABLE', input: 'state' });
     writeFileSync(at('bad-known.txt'), 'sha256:00 not-a-hash\n');
     expect(await failureOf(monitorLog({ ...input(), known: at('bad-known.txt') }, new RecordingHost()))).toMatchObject({ code: 'STEP_INPUT_UNREADABLE', input: 'known' });
+  });
+});
+
+describe('monitor over a vds 1 service (tree heads)', () => {
+  it('fails a receipt whose root contradicts the verified tree head of the same size', async () => {
+    const key = LocalSigner.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const open = (name: string): Promise<TransparencyLedger> => TransparencyLedger.open({ dir: at(name), serviceKey: key, issuer: 'ledger.example', maxBatchDelayMs: 0 });
+    const [honest, forked] = await Promise.all([open('honest'), open('forked')]);
+    try {
+      for (const ledger of [honest, forked]) {
+        await ledger.register((await statementBy(ours)).statement);
+        await ledger.register((await statementBy(theirs)).statement);
+      }
+      // Tree heads from one ledger, entries from the other: what a service showing two views would serve.
+      const split: EntryLog = {
+        name: 'http://ledger.example',
+        configuration: async () => new Map([['issuer', 'ledger.example']]),
+        entryIdPages: async function* () {
+          yield ['0', '1'];
+        },
+        transparentStatement: (id) => forked.transparentStatement(id),
+        treeHead: async () => (await honest.treeHead()) as Uint8Array,
+        consistency: (from) => honest.consistency(from),
+      };
+      const vds1Policy: TrustPolicy = { ...policy, services: [{ iss: 'ledger.example', jwks: (await honest.serviceKeys()).jwks }] };
+      const result = await monitorLog({ log: split, serviceUrl: 'http://ledger.example', policy: vds1Policy, statePath: at('split-state.json') }, new RecordingHost());
+      expect(result.treeSize).toBe(2);
+      expect(result.alerts).toEqual([expect.objectContaining({ entryId: '0', kind: 'unexpected' }), expect.objectContaining({ entryId: '1', kind: 'inconsistent' })]);
+    } finally {
+      await Promise.all([honest.close(), forked.close()]);
+    }
   });
 });
