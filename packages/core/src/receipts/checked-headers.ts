@@ -50,15 +50,30 @@ export function checkReceiptHeaders(bytes: Uint8Array, resolveKey: ResolveReceip
   return { message, algorithm, key, identity: { issuer, kid, issuedAt, algorithm: algorithm.name } };
 }
 
+// A service that signs one tree head per batch (the embedded ledger) puts the same signature over the
+// same root in every receipt of the batch, so a reader of many receipts (a monitor, a batch verify)
+// verifies it once per key. Only successes are remembered, by the exact signed bytes and signature.
+const REMEMBERED_PER_KEY = 1024;
+const verifiedSignatures = new WeakMap<KeyObject, Set<string>>();
+
 /** The service's signature over Sig_structure with `root` as the detached payload; `mismatch` says what a failure means. */
 export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string): void {
   const { message, algorithm, key } = headers;
+  const signed = sigStructure(message.protectedBytes, root);
+  const remembered = verifiedSignatures.get(key);
+  const memo = Buffer.concat([signed, message.signature]).toString('latin1');
+  if (remembered?.has(memo)) return;
   let valid: boolean;
   try {
-    valid = verifyWithKey(algorithm, key, sigStructure(message.protectedBytes, root), message.signature);
+    valid = verifyWithKey(algorithm, key, signed, message.signature);
   } catch (error) {
     if (error instanceof CoseError) throw new ReceiptError('RECEIPT_KEY_MISMATCH', `receipt key for kid "${headers.identity.kid}": ${error.message}`, { cause: error });
     throw error;
   }
   if (!valid) throw new ReceiptError('RECEIPT_BAD_SIGNATURE', mismatch);
+  if (!remembered) verifiedSignatures.set(key, new Set([memo]));
+  else {
+    if (remembered.size >= REMEMBERED_PER_KEY) remembered.clear();
+    remembered.add(memo);
+  }
 }
