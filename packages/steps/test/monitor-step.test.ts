@@ -1,11 +1,11 @@
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ccfReceipt, createSignedStatement, embedReceipts, LocalSigner, SHA256, statementEntry, TransparencyError, type TrustPolicy } from '@countersign/core';
 import { TransparencyLedger } from '@countersign/ledger';
 import { RecordingHost } from '../src/host.js';
 import type { EntryLog } from '../src/monitor/entry-log.js';
 import { sequenceNumberOf } from '../src/transparency/entry-listing.js';
-import { monitorFailure, monitorLog, type MonitorInput } from '../src/steps/monitor.js';
+import { MAX_UNAVAILABLE_ENTRIES, monitorFailure, monitorLog, type MonitorInput } from '../src/steps/monitor.js';
 import { certifiedSigner, failureOf, scratch } from './fixtures.js';
 
 const { at, cleanup } = scratch('monitor');
@@ -159,6 +159,17 @@ describe('monitor over a CCF service (no tree heads)', () => {
     expect(await failureOf(monitorLog({ ...input(), statePath: at('bad-state.json') }, new RecordingHost()))).toMatchObject({ code: 'STEP_INPUT_UNREADABLE', input: 'state' });
     writeFileSync(at('bad-known.txt'), 'sha256:00 not-a-hash\n');
     expect(await failureOf(monitorLog({ ...input(), known: at('bad-known.txt') }, new RecordingHost()))).toMatchObject({ code: 'STEP_INPUT_UNREADABLE', input: 'known' });
+  });
+});
+
+describe('monitor against a service that is down', () => {
+  it('stops after a bounded number of entries the service failed to serve, saving nothing', async () => {
+    const down = new CcfLog();
+    for (let seqno = 1; seqno <= 200; seqno++) down.entries.set(`1.${seqno}`, new TransparencyError('TS_UNAVAILABLE', 'busy'));
+    const state = at('down-state.json');
+    expect(await failureOf(monitorLog({ log: down, serviceUrl: 'https://mst.example', policy, statePath: state }, new RecordingHost()))).toMatchObject({ code: 'TS_UNAVAILABLE' });
+    expect(down.fetched.length).toBeLessThanOrEqual(MAX_UNAVAILABLE_ENTRIES + 16);
+    expect(existsSync(state)).toBe(false);
   });
 });
 

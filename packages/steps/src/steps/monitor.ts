@@ -54,6 +54,11 @@ export interface MonitorResult {
 }
 
 export const DEFAULT_MONITOR_CONCURRENCY = 16;
+/**
+ * Past this many entries the service failed to serve, the run stops (unsaved) rather than retry every
+ * remaining entry against a service that is down: each one costs the client's bounded retries.
+ */
+export const MAX_UNAVAILABLE_ENTRIES = 32;
 
 interface Run {
   log: EntryLog;
@@ -62,6 +67,8 @@ interface Run {
   expectations: Expectations;
   /** Roots the service signed, by tree size: two different ones for one size are a split view. */
   roots: Map<number, string>;
+  /** Entries the service failed to serve (overload, timeouts) so far this run. */
+  unavailable: number;
 }
 
 type EntryOutcome = { kind: 'ignored' } | { kind: 'known' } | { kind: 'alert'; alert: MonitorAlert; unresolved?: boolean };
@@ -88,6 +95,7 @@ async function examine(run: Run, entryId: string): Promise<EntryOutcome> {
     facts = await readEntry(run.log, entryId, run.check);
   } catch (error) {
     if (!isCountersignError(error) || error.code === 'TS_TLS') throw error;
+    if (error.area === 'transparency' && error.code !== 'TS_NOT_FOUND' && ++run.unavailable > MAX_UNAVAILABLE_ENTRIES) throw error;
     if (error.area === 'transparency') return { kind: 'alert', alert: alertOf('unverified', `could not be read (retried next run): ${error.message}`, { entryId }), unresolved: true };
     return { kind: 'alert', alert: alertOf('unverified', `is not a signed statement countersign can read: ${error.message}`, { entryId }) };
   }
@@ -169,7 +177,7 @@ export async function monitorLog(input: MonitorInput, host: Host): Promise<Monit
   const watch = monitorWatchList(input.policy, input.issuers ?? [], input.keys ?? []);
   const rule = await serviceRuleOf(input.policy, input.log, input.serviceUrl);
   const check = receiptCheckOf(rule);
-  const run: Run = { log: input.log, check, watch, expectations, roots: new Map() };
+  const run: Run = { log: input.log, check, watch, expectations, roots: new Map(), unavailable: 0 };
   const result: MonitorResult = { scanned: 0, known: 0, alerts: [], treeSize: null };
 
   const headOutcome = await currentTreeHead(input.log, check.resolveKey, rule.iss, state.treeHead);
