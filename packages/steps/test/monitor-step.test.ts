@@ -1,10 +1,11 @@
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ccfReceipt, createSignedStatement, embedReceipts, LocalSigner, SHA256, statementEntry, TransparencyError, type TrustPolicy } from '@countersign/core';
+import { ccfReceipt, createSignedStatement, embedReceipts, keyIdOf, LocalSigner, SHA256, statementEntry, TransparencyError, type TrustPolicy } from '@countersign/core';
 import { TransparencyLedger } from '@countersign/ledger';
 import { RecordingHost } from '../src/host.js';
 import type { EntryLog } from '../src/monitor/entry-log.js';
 import { sequenceNumberOf } from '../src/transparency/entry-listing.js';
+import { entriesFailure, listEntries } from '../src/steps/entries.js';
 import { MAX_UNAVAILABLE_ENTRIES, monitorFailure, monitorLog, type MonitorInput } from '../src/steps/monitor.js';
 import { certifiedSigner, failureOf, scratch } from './fixtures.js';
 
@@ -201,5 +202,32 @@ describe('monitor over a vds 1 service (tree heads)', () => {
     } finally {
       await Promise.all([honest.close(), forked.close()]);
     }
+  });
+});
+
+describe('entries: what an issuer, key or CA signed', () => {
+  it('lists by issuer, by leaf key id and by CA fingerprint, in log order, within registration times, and names what it could not read', async () => {
+    const log = new CcfLog();
+    const first = await statementBy(ours);
+    await register(log, '1.1', first.statement);
+    await register(log, '1.2', (await statementBy(theirs)).statement);
+    log.entries.set('1.3', new TransparencyError('TS_NOT_FOUND', 'gone'));
+    const second = await statementBy(ours);
+    await register(log, '1.4', second.statement);
+    const base = { log, serviceUrl: 'https://mst.example' };
+    const byIssuer = await listEntries({ ...base, issuer: ours.issuer, policy }, new RecordingHost());
+    expect(byIssuer.entries).toEqual([
+      { entryId: '1.1', issuer: ours.issuer, subject: expect.any(String), digest: first.digest, keyId: keyIdOf(await ours.signer.publicKey()), registeredAt: '2027-01-15T08:00:00.000Z', receiptVerified: true },
+      expect.objectContaining({ entryId: '1.4', digest: second.digest }),
+    ]);
+    expect(byIssuer.unreadable).toEqual([{ entryId: '1.3', reason: expect.any(String) }]);
+    expect(entriesFailure(byIssuer)).toMatchObject({ code: 'STEP_MONITOR_ALERT' });
+    const byKey = await listEntries({ ...base, key: keyIdOf(await theirs.signer.publicKey()).toUpperCase() }, new RecordingHost());
+    expect(byKey.entries.map((entry) => [entry.entryId, entry.receiptVerified])).toEqual([['1.2', null]]);
+    const ca = createHash('sha256').update(ours.chain.at(-1) as Uint8Array).digest();
+    expect((await listEntries({ ...base, ca: ca.toString('base64url') }, new RecordingHost())).entries.map((entry) => entry.entryId)).toEqual(['1.1', '1.4']);
+    expect((await listEntries({ ...base, ca: ca.toString('hex'), until: new Date('2027-01-01T00:00:00Z') }, new RecordingHost())).entries).toEqual([]);
+    expect(await failureOf(listEntries({ ...base, issuer: 'a', key: 'b' }, new RecordingHost()))).toMatchObject({ code: 'STEP_USAGE' });
+    expect(await failureOf(listEntries({ ...base, ca: 'abcd' }, new RecordingHost()))).toMatchObject({ code: 'STEP_USAGE', input: 'ca' });
   });
 });

@@ -5,7 +5,7 @@ import type { EntryLog } from '../monitor/entry-log.js';
 import { primaryKeyId, readEntry, type EntryFacts, type ReceiptCheck } from '../monitor/read-entry.js';
 import { receiptCheckOf, serviceRuleOf } from '../monitor/service-rule.js';
 import { parseCaFingerprint, watchedBecause, type WatchList } from '../monitor/watch.js';
-import type { ListingLimits } from '../transparency/entry-listing.js';
+import { sequenceNumberOf, type ListingLimits } from '../transparency/entry-listing.js';
 import { mapBounded } from './bounded-pool.js';
 import { DEFAULT_MONITOR_CONCURRENCY } from './monitor.js';
 
@@ -110,6 +110,8 @@ export async function listEntries(input: EntriesInput, host: Host): Promise<Entr
     result.scanned += page.length;
     for (const entry of listed) if (entry) result.entries.push(entry);
   }
+  // Fetched concurrently, so reported in log order here.
+  result.unreadable.sort((a, b) => (sequenceNumberOf(a.entryId) ?? 0) - (sequenceNumberOf(b.entryId) ?? 0));
   for (const { entryId, reason } of result.unreadable) host.error(`entry ${entryId} could not be read: ${reason}`);
   if (undated) host.warn(`${undated} matching entr${undated === 1 ? 'y has' : 'ies have'} no registration time and were left out of the time range`);
   host.info(`scanned ${result.scanned} entries: ${result.entries.length} match`);
