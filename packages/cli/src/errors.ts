@@ -42,6 +42,11 @@ const FLAGS: Partial<Record<StepInput, string>> = {
   apiVersion: '--api-version',
   issuer: '--issuer',
   key: '--key',
+  ca: '--ca',
+  known: '--known',
+  state: '--state',
+  since: '--since',
+  until: '--until',
 };
 
 /**

@@ -10,6 +10,8 @@ import { rotateKeyCommand } from './commands/rotate-key.js';
 import { signCommand } from './commands/sign.js';
 import { ledgerConsistencyCommand, ledgerTreeHeadCommand } from './commands/ledger.js';
 import { logCommand } from './commands/log.js';
+import { monitorCommand } from './commands/monitor.js';
+import { entriesCommand } from './commands/entries.js';
 import { serveCommand } from './commands/serve.js';
 import { trustAddIssuerCommand } from './commands/trust-add-issuer.js';
 import { trustAddServiceCommand } from './commands/trust-add-service.js';
@@ -33,6 +35,8 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   ledgerTreeHeadCommand,
   ledgerConsistencyCommand,
+  monitorCommand,
+  entriesCommand,
   devKeyVaultCommand,
 ];
 

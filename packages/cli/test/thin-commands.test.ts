@@ -11,7 +11,7 @@ function codeLines(text: string): number {
 }
 
 /** The commands that run a step: argument parsing, one step, printing. */
-const STEP_COMMANDS = ['sign.ts', 'log.ts', 'verify.ts', 'release.ts', 'rotate-key.ts'];
+const STEP_COMMANDS = ['sign.ts', 'log.ts', 'verify.ts', 'release.ts', 'rotate-key.ts', 'monitor.ts', 'entries.ts'];
 const STEP_COMMAND_LIMIT = 80;
 const COMMAND_LIMIT = 120;
 

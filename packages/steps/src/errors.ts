@@ -10,7 +10,8 @@ export type StepErrorCode =
   | 'STEP_REGISTRATION_FAILED' // a statement was refused by (or could not reach) the transparency service
   | 'STEP_ROTATION_INCOMPLETE' // the new key version exists, but a later part of the rotation failed: run it again to finish
   | 'STEP_ROTATION_STATEMENT_MISMATCH' // the file where the rotation statement goes holds something else
-  | 'STEP_ROTATION_NO_REGISTRATION_TIME'; // the receipt does not say when the rotation statement was registered
+  | 'STEP_ROTATION_NO_REGISTRATION_TIME' // the receipt does not say when the rotation statement was registered
+  | 'STEP_MONITOR_ALERT'; // the monitor found what no release made, a re-signing, an entry it could not verify, or a rewritten log
 
 /**
  * The inputs of the steps, named neutrally: a message below the front ends never quotes a CLI flag or
@@ -34,10 +35,15 @@ export type StepInput =
   | 'tokenProvider'
   | 'apiVersion'
   | 'issuer'
-  | 'key';
+  | 'key'
+  | 'ca'
+  | 'known'
+  | 'state'
+  | 'since'
+  | 'until';
 
 /** What failure codes mean for a front end: the run judged something and said no, or it could not run as asked. */
-export const JUDGED_FAILURES: ReadonlySet<StepErrorCode> = new Set(['STEP_VERIFICATION_FAILED', 'STEP_REGISTRATION_FAILED', 'STEP_ROTATION_INCOMPLETE']);
+export const JUDGED_FAILURES: ReadonlySet<StepErrorCode> = new Set(['STEP_VERIFICATION_FAILED', 'STEP_REGISTRATION_FAILED', 'STEP_ROTATION_INCOMPLETE', 'STEP_MONITOR_ALERT']);
 
 /**
  * The one error class of every step. Errors of core (and of the adapters a front end hands in, such

@@ -23,3 +23,10 @@ export { readPolicyFile, writePolicyFile } from './io/policy-file.js';
 export { expandStatementGlob } from './io/statement-glob.js';
 export { guessContentType } from './io/content-type.js';
 export { isKeyVaultUrl, openSigningKey, type OpenedKey } from './io/signing-key.js';
+
+export { monitorLog, monitorFailure, monitorMarkdown, alertLine, DEFAULT_MONITOR_CONCURRENCY, type MonitorAlert, type MonitorAlertKind, type MonitorInput, type MonitorResult } from './steps/monitor.js';
+export { listEntries, entriesFailure, type EntriesInput, type EntriesResult, type ListedEntry } from './steps/entries.js';
+export type { EntryLog } from './monitor/entry-log.js';
+export { parseKnownList } from './monitor/expectations.js';
+export { MONITOR_STATE_VERSION, type MonitorState } from './monitor/state.js';
+export { sequenceNumberOf, type EntryIdRange, type ListingLimits } from './transparency/entry-listing.js';

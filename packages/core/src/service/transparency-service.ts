@@ -7,6 +7,7 @@ export type TransparencyErrorCode =
   | 'TS_TIMEOUT' // registration did not finish within the time allowed
   | 'TS_PROTOCOL' // an answer that SCRAPI does not allow (status, content type, body)
   | 'TS_NOT_FOUND' // an unknown entry or operation
+  | 'TS_PAGING' // a listing whose nextLink loops, goes backwards or leaves the service, or that runs past its page bound
   | 'TS_TLS'; // the service's TLS certificate is not trusted (or it does not speak TLS): a setting to fix, never retried
 
 export class TransparencyError extends CountersignError<TransparencyErrorCode> {

@@ -5,6 +5,7 @@ import { readBody, type BodyLimits } from './body.js';
 import { HttpError } from './errors.js';
 import { Operations, type Operation } from './operations.js';
 import { problemStatus } from './problems.js';
+import { entryIdPage } from './entry-id-page.js';
 import { MEDIA, problemBody, send, sendCbor } from './responses.js';
 
 /** How POST /entries answers: 201 with the receipt, 303 to the entry, or 202 with an operation (Microsoft's legacy flow). */
@@ -39,11 +40,15 @@ function sizeParameter(query: URLSearchParams, name: string): number | undefined
   return Number(text);
 }
 
+function sendJson(response: ServerResponse, value: unknown): void {
+  send(response, 200, MEDIA.json, JSON.stringify(value));
+}
+
 function methodNotAllowed(path: string, allowed: string): HttpError {
   return new HttpError('HTTP_METHOD_NOT_ALLOWED', `${path} answers ${allowed} only`, { allow: allowed });
 }
 
-/** The SCRAPI endpoints Microsoft's service serves, plus /log/tree-head and /log/consistency. */
+/** The SCRAPI endpoints Microsoft's service serves (listing included), plus /log/tree-head and /log/consistency. */
 export function createRouter(options: RouterOptions): Route {
   const { ledger, retryAfter } = options;
   const operations = new Operations();
@@ -124,6 +129,8 @@ export function createRouter(options: RouterOptions): Route {
       if (from === undefined) throw new HttpError('HTTP_BAD_QUERY', 'from is required');
       return send(response, 200, MEDIA.receipt, await ledger.consistency(from, sizeParameter(url.searchParams, 'to')));
     }
+    // Before the entry pattern, which would take "txIds" for an entry id.
+    if (path === '/entries/txIds') return sendJson(response, entryIdPage(ledger.treeSize, url.searchParams));
     const operationMatch = /^\/operations\/([^/]+)$/.exec(path);
     if (operationMatch) {
       const operation = operations.get(decodePathSegment(operationMatch[1] as string));

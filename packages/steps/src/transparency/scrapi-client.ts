@@ -3,6 +3,7 @@ import { decode, isCertificatePem, TransparencyError, type CborMap, type Registr
 import { StepError } from '../errors.js';
 import { defaultApiVersion } from './api-version.js';
 import { bearerScope, type BearerScope, type TokenProvider } from './bearer-scope.js';
+import { DEFAULT_LISTING_TIMEOUT_MS, DEFAULT_MAX_PAGES, PageWalk, parseEntryIdPage, type EntryIdRange, type ListingLimits } from './entry-listing.js';
 import { HttpTransport } from './http-transport.js';
 import { problemText } from './problem-details.js';
 import { tlsFailure } from './tls-failure.js';
@@ -127,6 +128,45 @@ export class ScrapiClient implements TransparencyService {
   /** A consistency receipt from tree size `from` to the current tree (GET /log/consistency). */
   async consistency(from: number): Promise<Uint8Array> {
     return this.getCose(`log/consistency?from=${from}`, 'the consistency proof');
+  }
+
+  /**
+   * The ids of registered entries, a page at a time (GET /entries/txIds, as scitt-ccf-ledger, Microsoft's
+   * service and the embedded ledger serve it), following nextLink only on this service, only forward,
+   * never twice, for at most `maxPages` pages and `timeoutMs` in all; 503 while the service's index
+   * catches up is retried after its Retry-After like any overload.
+   */
+  async *entryIdPages(range: EntryIdRange = {}, limits: ListingLimits = {}): AsyncGenerator<string[]> {
+    const deadline = Date.now() + (limits.timeoutMs ?? DEFAULT_LISTING_TIMEOUT_MS);
+    const query = new URLSearchParams();
+    if (range.from !== undefined) query.set('from', String(range.from));
+    if (range.to !== undefined) query.set('to', String(range.to));
+    let url: URL | undefined = new URL(`entries/txIds${query.toString() ? `?${query.toString()}` : ''}`, this.base);
+    const walk = new PageWalk(this.name, this.base.origin, range.from, limits.maxPages ?? DEFAULT_MAX_PAGES);
+    while (url) {
+      if (Date.now() >= deadline) throw new TransparencyError('TS_TIMEOUT', `${this.name}: the entry listing did not finish within ${Math.round((limits.timeoutMs ?? DEFAULT_LISTING_TIMEOUT_MS) / 1000)} s`);
+      const answer = await this.request('GET', url, Math.min(deadline, Date.now() + this.timeoutMs));
+      if (answer.status !== 200) throw this.unexpected(answer, 'the entry listing');
+      const page = parseEntryIdPage(answer.body, answer.url, this.name);
+      walk.page(url, page.ids);
+      if (page.next) walk.follow(page.next);
+      yield page.ids;
+      url = page.next;
+    }
+  }
+
+  /** An entry's transparent statement (GET /entries/{id}/statement): the statement with the service's receipt. */
+  async transparentStatement(entryId: string): Promise<Uint8Array> {
+    const deadline = Date.now() + this.timeoutMs;
+    const location = new URL(`entries/${encodeURIComponent(entryId)}/statement`, this.base);
+    for (let polls = 0; polls < OPERATION_POLL_LIMIT; polls++) {
+      const answer = await this.request('GET', location, deadline);
+      if (answer.status === 200) return answer.body;
+      if (answer.status !== 202 && answer.status !== 302) throw this.unexpected(answer, `the statement of entry ${entryId}`);
+      await this.wait(answer, deadline);
+      if (Date.now() >= deadline) throw new TransparencyError('TS_TIMEOUT', `${this.name}: entry ${entryId} was not ready within ${Math.round(this.timeoutMs / 1000)} s`);
+    }
+    throw new TransparencyError('TS_TIMEOUT', `${this.name}: entry ${entryId} was not ready after ${OPERATION_POLL_LIMIT} polls`);
   }
 
   private async getCose(path: string, what: string): Promise<Uint8Array> {
