@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { encode, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { DEFAULT_DECODE_LIMITS, encode, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { algorithmById, type SignatureAlgorithm } from '../cose/algorithms.js';
 import { COSE_UNDERSTOOD_LABELS, HeaderLabel } from '../cose/headers.js';
-import { checkCriticalHeaders, decodeSign1, signSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
+import { checkCriticalHeaders, completeSign1, decodeSign1, prepareSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
 import type { Signer } from '../cose/signer.js';
 import type { KeyObject } from 'node:crypto';
 import type { HashAlgorithm } from '../digest/hash-algorithms.js';
@@ -70,13 +70,15 @@ export function readReceiptList(value: unknown): Uint8Array[] {
   return value.map((item: CborValue) => (item instanceof Uint8Array ? item : encode(item as Encodable)));
 }
 
+const STATEMENT_DECODE_OPTIONS = Object.freeze({ limits: Object.freeze({ ...DEFAULT_DECODE_LIMITS, maxInputSize: DEFAULT_MAX_STATEMENT_SIZE }) });
+
 /**
  * Reads a SCITT signed (or transparent) statement and checks its shape: a payload that is present and
  * non-empty, CWT claims with iss and sub, an algorithm countersign supports, a kid or an x5chain,
  * understood `crit` labels and a consistent hash envelope. The signature is checked separately.
  */
-export function parseSignedStatement(bytes: Uint8Array, limits: Partial<DecodeLimits> = {}): SignedStatement {
-  const message = decodeSign1(bytes, { limits: { maxInputSize: DEFAULT_MAX_STATEMENT_SIZE, ...limits } });
+export function parseSignedStatement(bytes: Uint8Array, limits?: Partial<DecodeLimits>): SignedStatement {
+  const message = decodeSign1(bytes, limits ? { limits: { ...STATEMENT_DECODE_OPTIONS.limits, ...limits } } : STATEMENT_DECODE_OPTIONS);
   if (message.payload === null) throw new StatementError('STATEMENT_NIL_PAYLOAD', 'statement payload is nil (detached payloads are not accepted)');
   if (message.payload.length === 0) throw new StatementError('STATEMENT_EMPTY_PAYLOAD', 'statement payload is empty');
   const header = message.protectedHeader;
@@ -142,6 +144,7 @@ export async function createSignedStatement(input: StatementToSign, signer: Sign
   } else {
     header.set(HeaderLabel.kid, signer.keyId);
   }
-  const message = await signSign1({ protectedHeader: header, payload: input.digest }, signer);
-  return message.encoded;
+  // Prepared and completed around a single await: one promise hop per statement besides the signer's own.
+  const prepared = prepareSign1({ protectedHeader: header, payload: input.digest }, signer.algorithm);
+  return completeSign1(prepared, await signer.sign(prepared.toBeSigned)).encoded;
 }

@@ -10,10 +10,11 @@ export type IssuerKeyResult =
   | { ok: true; publicKey: KeyObject; source: string; trustedKey?: TrustedKey }
   | { ok: false; check: 'issuer' | 'key-validity'; reason: string };
 
-/** A statement's kid as text, and as hex for kids that are not text. */
-function kidForms(kid: Uint8Array): [text: string, hex: string] {
+/** A statement's kid as text, and as hex for kids that are not text (made only when the text matches nothing). */
+function kidForms(kid: Uint8Array): [text: string, hex: () => string] {
   const bytes = Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength);
-  return [bytes.toString('utf8'), bytes.toString('hex')];
+  let hex: string | undefined;
+  return [bytes.toString('utf8'), () => (hex ??= bytes.toString('hex'))];
 }
 
 function withinWindow(key: TrustedKey, at: Date): string | undefined {
@@ -49,7 +50,11 @@ function keyFromPolicy(statement: SignedStatement, rule: IssuerRule, at: Date): 
   let matches: LoadedKey[];
   if (statement.kid) {
     const [text, hex] = kidForms(statement.kid);
-    matches = loaded.filter(({ key, id }) => key.kid === text || id === text || key.kid === hex || id === hex);
+    matches = [];
+    for (const candidate of loaded) {
+      const { key, id } = candidate;
+      if (key.kid === text || id === text || key.kid === hex() || id === hex()) matches.push(candidate);
+    }
     if (matches.length === 0) return { ok: false, check: 'issuer', reason: `no trusted key of ${rule.iss} has kid ${text}` };
   } else {
     let leafId: string;

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { HashAlgorithm } from '../digest/hash-algorithms.js';
 import { isCountersignError } from '../errors.js';
 import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
-import { statementEntry } from '../receipts/entry.js';
+import { statementEntryHex } from '../receipts/entry.js';
 import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
 import { checkStatementValidAt, formatNumericDate } from '../statement/validity-period.js';
 import { subjectMatches } from '../trust/subject-pattern.js';
@@ -29,7 +29,15 @@ export interface VerifyStatementInput {
   parsed?: SignedStatement;
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+// A batch judges every statement at the same time: its ISO form is made once, not per statement.
+let lastIsoTime = { ms: NaN, text: '' };
+function isoTime(at: Date): string {
+  const ms = at.getTime();
+  if (ms !== lastIsoTime.ms) lastIsoTime = { ms, text: at.toISOString() };
+  return lastIsoTime.text;
+}
 
 function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
   const algorithm = artifactHashAlgorithm(statement.payload);
@@ -106,7 +114,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   if (allowed) verdict.pass('subject', sub);
   else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
 
-  if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()} (${when})`);
+  if (key.ok) verdict.pass('key-validity', `valid at ${isoTime(at)} (${when})`);
   else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
   else verdict.skip('key-validity', 'no trusted key');
 
@@ -165,7 +173,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     subject: sub,
     algorithm: statement.algorithm.name,
     issuedAt: iat,
-    statementHash: hex(statementEntry(statement.message)),
+    statementHash: statementEntryHex(statement.message),
     receipts: distinctEntries(receipts.verified).map((receipt) => ({
       service: receipt.issuer,
       kid: receipt.kid,
