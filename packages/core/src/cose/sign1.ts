@@ -66,7 +66,7 @@ export function decodeSign1(bytes: Uint8Array, options: DecodeSign1Options = {})
   if (!reader.atEnd) throw new CborError('CBOR_TRAILING', `${reader.remaining} byte(s) follow the COSE_Sign1`);
 
   const protectedHeader = decodeProtectedHeader(protectedBytes, options.limits);
-  for (const label of protectedHeader.keys()) {
+  for (const label of unprotectedHeader.size === 0 ? [] : protectedHeader.keys()) {
     if (unprotectedHeader.has(label)) throw malformed(`header ${headerLabelName(label)} appears in both the protected and unprotected headers`);
   }
   return {

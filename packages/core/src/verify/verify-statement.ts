@@ -133,6 +133,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
 
 /** One record per service entry: a receipt repeated or re-encoded names the same entry. */
 function distinctEntries(receipts: readonly CountedReceipt[]): CountedReceipt[] {
+  if (receipts.length === 0) return [];
   const seen = new Set<string>();
   return receipts.filter((receipt) => {
     const key = JSON.stringify([receipt.issuer ?? null, receipt.entryId]);
@@ -160,7 +161,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
 
   const receipts = checkReceipts(statement.receipts, statement.message, input.policy);
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
-  const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
+  const registeredAt = receipts.verified.length === 0 ? Infinity : Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
   const when = Number.isFinite(registeredAt) ? 'registration time' : 'verification time';
   checkIssuer(verdict, statement, input.policy, at, when);
