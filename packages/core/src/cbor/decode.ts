@@ -50,6 +50,7 @@ export class CborReader {
   private items = 0;
   private readonly limits: Readonly<DecodeLimits>;
   private view: DataView | undefined;
+  private asBuffer: Buffer | undefined;
   // The last head read, kept in fields so that decoding allocates nothing per item but its value.
   private major = 0;
   private info = 0;
@@ -85,6 +86,11 @@ export class CborReader {
     if (++this.items > this.limits.maxItems) {
       throw new CborError('CBOR_LIMIT', `more than ${this.limits.maxItems} items`);
     }
+  }
+
+  private latin1(): Buffer {
+    this.asBuffer ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.asBuffer;
   }
 
   private dataView(): DataView {
@@ -219,14 +225,11 @@ export class CborReader {
     const start = this.pos;
     const end = start + length;
     this.pos = end;
-    if (length <= 32) {
-      let text = '';
-      for (let i = start; i < end; i++) {
-        const code = bytes[i] as number;
-        if (code >= 0x80) return utf8.decode(bytes.subarray(start, end));
-        text += String.fromCharCode(code);
-      }
-      return text;
+    if (length <= 64) {
+      let ascii = true;
+      for (let i = start; i < end && ascii; i++) ascii = (bytes[i] as number) < 0x80;
+      // ASCII reads the same as Latin-1: one native call that allocates nothing but the string.
+      if (ascii) return this.latin1().toString('latin1', start, end);
     }
     return utf8.decode(bytes.subarray(start, end));
   }

@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { CborReader, byteStringHeadLength, concatEncoded, concatEncodedAround, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { CborReader, byteStringHead, byteStringHeadLength, concatEncoded, concatEncodedAround, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { CborError } from '../cbor/errors.js';
 import { algorithmById, type SignatureAlgorithm } from './algorithms.js';
 import { CoseError } from './errors.js';
@@ -99,9 +99,24 @@ export function encodeSign1(parts: Pick<Sign1, 'protectedBytes' | 'unprotectedHe
   return encodeSign1Parts(parts, encode(parts.unprotectedHeader as Map<Encodable, Encodable>));
 }
 
+/** Frames the message in one allocation, no intermediate parts. */
 function encodeSign1Parts(parts: Pick<Sign1, 'protectedBytes' | 'payload' | 'signature'>, unprotectedBytes: Uint8Array): Uint8Array {
   const { protectedBytes, payload, signature } = parts;
-  return concatEncoded([TAG_AND_ARRAY, { byteString: protectedBytes }, unprotectedBytes, payload ? { byteString: payload } : NIL, { byteString: signature }]);
+  const out = new Uint8Array(
+    TAG_AND_ARRAY.length + byteStringSize(protectedBytes.length) + unprotectedBytes.length + (payload ? byteStringSize(payload.length) : NIL.length) + byteStringSize(signature.length),
+  );
+  out.set(TAG_AND_ARRAY, 0);
+  let offset = putByteString(out, TAG_AND_ARRAY.length, protectedBytes);
+  out.set(unprotectedBytes, offset);
+  offset += unprotectedBytes.length;
+  if (payload) {
+    offset = putByteString(out, offset, payload);
+  } else {
+    out.set(NIL, offset);
+    offset += NIL.length;
+  }
+  putByteString(out, offset, signature);
+  return out;
 }
 
 /** The bytes a COSE_Sign1 signature covers: ["Signature1", protected, external_aad, payload]. */
@@ -127,20 +142,21 @@ function transientSigStructure(protectedBytes: Uint8Array, payload: Uint8Array, 
     if (total > 64 * 1024) return sigStructure(protectedBytes, payload, externalAad);
     scratch = new Uint8Array(Math.max(total, scratch.length * 2));
   }
-  let offset = 0;
-  const put = (bytes: Uint8Array, asByteString: boolean): void => {
-    if (asByteString) offset = writeByteStringHead(scratch, offset, bytes.length);
-    scratch.set(bytes, offset);
-    offset += bytes.length;
-  };
-  put(SIG_STRUCTURE_PREFIX, false);
-  put(protectedBytes, true);
-  put(externalAad, true);
-  put(payload, true);
+  scratch.set(SIG_STRUCTURE_PREFIX, 0);
+  let offset = putByteString(scratch, SIG_STRUCTURE_PREFIX.length, protectedBytes);
+  offset = putByteString(scratch, offset, externalAad);
+  offset = putByteString(scratch, offset, payload);
   return scratch.subarray(0, offset);
 }
 
-/** Writes the head of a byte string of `length` (at most 64 KiB here) at `offset`; returns where its content starts. */
+/** Writes `bytes` as a byte string (head and content) at `offset`; returns where it ends. */
+function putByteString(out: Uint8Array, offset: number, bytes: Uint8Array): number {
+  const start = writeByteStringHead(out, offset, bytes.length);
+  out.set(bytes, start);
+  return start + bytes.length;
+}
+
+/** Writes the shortest head of a byte string of `length` at `offset`; returns where its content starts. */
 function writeByteStringHead(out: Uint8Array, offset: number, length: number): number {
   if (length < 24) {
     out[offset] = 0x40 | length;
@@ -151,11 +167,19 @@ function writeByteStringHead(out: Uint8Array, offset: number, length: number): n
     out[offset + 1] = length;
     return offset + 2;
   }
-  out[offset] = 0x59;
-  out[offset + 1] = length >> 8;
-  out[offset + 2] = length & 0xff;
-  return offset + 3;
+  if (length <= 0xffff) {
+    out[offset] = 0x59;
+    out[offset + 1] = length >> 8;
+    out[offset + 2] = length & 0xff;
+    return offset + 3;
+  }
+  const head = byteStringHead(length);
+  out.set(head, offset);
+  return offset + head.length;
 }
+
+/** Bytes a byte string of `length` takes, head included. */
+const byteStringSize = (length: number): number => byteStringHeadLength(length) + length;
 
 /** The signature algorithm named in the protected header (an alg only in the unprotected header is not trusted). */
 export function signatureAlgorithmOf(message: Pick<Sign1, 'protectedHeader' | 'unprotectedHeader'>): SignatureAlgorithm {
@@ -263,15 +287,25 @@ export function prepareSign1(input: SignSign1Input, algorithm: SignatureAlgorith
     header.set(HeaderLabel.alg, algorithm.id);
   }
   const aad = input.externalAad ?? EMPTY;
-  const { bytes, start, end } = concatEncodedAround([SIG_STRUCTURE_PREFIX], header, [{ byteString: aad }, { byteString: input.payload }]);
+  const { bytes, start, end } = concatEncodedAround(SIG_STRUCTURE_PREFIX, header, aad, input.payload);
   return { header, protectedBytes: bytes.subarray(start, end), toBeSigned: bytes, input };
+}
+
+function unprotectedBytesOf(input: SignSign1Input): Uint8Array {
+  return input.unprotectedHeader === undefined || input.unprotectedHeader.size === 0 ? EMPTY_MAP : encode(input.unprotectedHeader);
+}
+
+/** The bytes of the signed COSE_Sign1, when nothing else of it is wanted (a statement being signed). */
+export function encodeSignedSign1(prepared: PreparedSign1, signature: Uint8Array): Uint8Array {
+  const { protectedBytes, input } = prepared;
+  return encodeSign1Parts({ protectedBytes, payload: input.detached ? null : input.payload, signature }, unprotectedBytesOf(input));
 }
 
 /** The signed COSE_Sign1 from a prepared one and its signature. */
 export function completeSign1(prepared: PreparedSign1, signature: Uint8Array): Sign1 {
   const { header, protectedBytes, input } = prepared;
   const unprotectedHeader = (input.unprotectedHeader ?? new Map()) as CborMap;
-  const unprotectedBytes = unprotectedHeader.size === 0 ? EMPTY_MAP : encode(unprotectedHeader as Map<Encodable, Encodable>);
+  const unprotectedBytes = unprotectedBytesOf(input);
   const payload = input.detached ? null : input.payload;
   const encoded = encodeSign1Parts({ protectedBytes, payload, signature }, unprotectedBytes);
   // Tag 18 and the array head take one byte each; the unprotected map follows the protected bstr.

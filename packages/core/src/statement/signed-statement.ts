@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_DECODE_LIMITS, encode, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { algorithmById, type SignatureAlgorithm } from '../cose/algorithms.js';
 import { COSE_UNDERSTOOD_LABELS, HeaderLabel } from '../cose/headers.js';
-import { checkCriticalHeaders, completeSign1, decodeSign1, prepareSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
+import { checkCriticalHeaders, decodeSign1, encodeSignedSign1, prepareSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
 import type { Signer } from '../cose/signer.js';
 import type { KeyObject } from 'node:crypto';
 import type { HashAlgorithm } from '../digest/hash-algorithms.js';
@@ -132,19 +132,17 @@ export async function createSignedStatement(input: StatementToSign, signer: Sign
   if (input.digest.length !== input.hashAlgorithm.length) {
     throw new StatementError('STATEMENT_BAD_HASH_ENVELOPE', `a ${input.hashAlgorithm.name} digest has ${input.hashAlgorithm.length} bytes, not ${input.digest.length}`);
   }
-  const header = new Map<Encodable, Encodable>([
-    [HeaderLabel.alg, signer.algorithm.id],
-    [HeaderLabel.cwtClaims, cwtClaimsMap({ iss: input.issuer, sub: input.subject, iat: input.issuedAt })],
-    [HeaderLabel.payloadHashAlg, input.hashAlgorithm.coseId],
-  ]);
+  // Labels in canonical order (1, 4, 15, 33, 258, 259, 260), so the encoder need not sort them.
+  const withChain = input.x5chain !== undefined && input.x5chain.length > 0;
+  const header = new Map<Encodable, Encodable>();
+  header.set(HeaderLabel.alg, signer.algorithm.id);
+  if (!withChain) header.set(HeaderLabel.kid, signer.keyId);
+  header.set(HeaderLabel.cwtClaims, cwtClaimsMap({ iss: input.issuer, sub: input.subject, iat: input.issuedAt }));
+  if (input.x5chain && withChain) header.set(HeaderLabel.x5chain, input.x5chain.length === 1 ? (input.x5chain[0] as Uint8Array) : [...input.x5chain]);
+  header.set(HeaderLabel.payloadHashAlg, input.hashAlgorithm.coseId);
   if (input.preimageContentType) header.set(HeaderLabel.payloadPreimageContentType, input.preimageContentType);
   if (input.location) header.set(HeaderLabel.payloadLocation, input.location);
-  if (input.x5chain && input.x5chain.length > 0) {
-    header.set(HeaderLabel.x5chain, input.x5chain.length === 1 ? (input.x5chain[0] as Uint8Array) : [...input.x5chain]);
-  } else {
-    header.set(HeaderLabel.kid, signer.keyId);
-  }
   // Prepared and completed around a single await: one promise hop per statement besides the signer's own.
   const prepared = prepareSign1({ protectedHeader: header, payload: input.digest }, signer.algorithm);
-  return completeSign1(prepared, await signer.sign(prepared.toBeSigned)).encoded;
+  return encodeSignedSign1(prepared, await signer.sign(prepared.toBeSigned));
 }
