@@ -326,7 +326,7 @@ export function completeSign1(prepared: PreparedSign1, signature: Uint8Array): S
 /** Signs a COSE_Sign1; the signer's algorithm is written into the protected header. */
 export async function signSign1(input: SignSign1Input, signer: Signer): Promise<Sign1> {
   const prepared = prepareSign1(input, signer.algorithm);
-  return completeSign1(prepared, await signer.sign(prepared.toBeSigned));
+  return completeSign1(prepared, signer.signNow ? signer.signNow(prepared.toBeSigned) : await signer.sign(prepared.toBeSigned));
 }
 
 /** The message with its unprotected header replaced by an empty map, every other byte kept (tag included). */

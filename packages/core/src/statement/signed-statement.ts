@@ -142,7 +142,8 @@ export async function createSignedStatement(input: StatementToSign, signer: Sign
   header.set(HeaderLabel.payloadHashAlg, input.hashAlgorithm.coseId);
   if (input.preimageContentType) header.set(HeaderLabel.payloadPreimageContentType, input.preimageContentType);
   if (input.location) header.set(HeaderLabel.payloadLocation, input.location);
-  // Prepared and completed around a single await: one promise hop per statement besides the signer's own.
+  // An in-process signer signs at once; any other is awaited once. Either way no further promise hop.
   const prepared = prepareSign1({ protectedHeader: header, payload: input.digest }, signer.algorithm);
-  return encodeSignedSign1(prepared, await signer.sign(prepared.toBeSigned));
+  const signature = signer.signNow ? signer.signNow(prepared.toBeSigned) : await signer.sign(prepared.toBeSigned);
+  return encodeSignedSign1(prepared, signature);
 }
