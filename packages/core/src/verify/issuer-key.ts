@@ -27,6 +27,8 @@ interface LoadedKey {
   key: TrustedKey;
   publicKey: KeyObject;
   id: string;
+  /** How a verdict names the key. */
+  source: string;
 }
 
 // Importing a JWK costs more than verifying a signature with it, and a fresh OpenSSL key object verifies
@@ -37,7 +39,7 @@ function load(key: TrustedKey): LoadedKey {
   let loaded = loadedKeys.get(key);
   if (!loaded) {
     const publicKey = restrictKeyToAlgorithm(createPublicKey({ key: key.jwk, format: 'jwk' }), key.jwk.alg);
-    loaded = { key, publicKey, id: keyIdOf(publicKey) };
+    loaded = { key, publicKey, id: keyIdOf(publicKey), source: `trusted key ${key.kid}` };
     loadedKeys.set(key, loaded);
   }
   return loaded;
@@ -68,7 +70,7 @@ function keyFromPolicy(statement: SignedStatement, rule: IssuerRule, at: Date): 
   }
   const inWindow = matches.find(({ key }) => withinWindow(key, at) === undefined);
   if (!inWindow) return { ok: false, check: 'key-validity', reason: withinWindow((matches[0] as LoadedKey).key, at) as string };
-  return { ok: true, publicKey: inWindow.publicKey, source: `trusted key ${inWindow.key.kid}`, trustedKey: inWindow.key };
+  return { ok: true, publicKey: inWindow.publicKey, source: inWindow.source, trustedKey: inWindow.key };
 }
 
 function keyFromDidX509(statement: SignedStatement, rule: IssuerRule, at: Date): IssuerKeyResult {

@@ -31,12 +31,23 @@ export interface VerifyStatementInput {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-// A batch judges every statement at the same time: its ISO form is made once, not per statement.
-let lastIsoTime = { ms: NaN, text: '' };
-function isoTime(at: Date): string {
+// A batch judges every statement at the same time, and most reasons come from a handful of values:
+// such phrases are made once, not per statement.
+let lastValidAt = { ms: NaN, when: '', text: '' };
+function validAtPhrase(at: Date, when: string): string {
   const ms = at.getTime();
-  if (ms !== lastIsoTime.ms) lastIsoTime = { ms, text: at.toISOString() };
-  return lastIsoTime.text;
+  if (ms !== lastValidAt.ms || when !== lastValidAt.when) lastValidAt = { ms, when, text: `valid at ${at.toISOString()} (${when})` };
+  return lastValidAt.text;
+}
+
+// Reasons made only of names countersign defines (algorithm, payload kind): one string per combination.
+const phrases = new Map<string, Map<string, string>>();
+function fixedPhrase(first: string, second: string, make: () => string): string {
+  let inner = phrases.get(first);
+  if (!inner) phrases.set(first, (inner = new Map()));
+  let phrase = inner.get(second);
+  if (phrase === undefined) inner.set(second, (phrase = make()));
+  return phrase;
 }
 
 function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
@@ -114,7 +125,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   if (allowed) verdict.pass('subject', sub);
   else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
 
-  if (key.ok) verdict.pass('key-validity', `valid at ${isoTime(at)} (${when})`);
+  if (key.ok) verdict.pass('key-validity', validAtPhrase(at, when));
   else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
   else verdict.skip('key-validity', 'no trusted key');
 
@@ -124,7 +135,8 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   }
   try {
     verifyStatementSignature(statement, key.publicKey);
-    verdict.pass('statement-signature', `${statement.algorithm.name} signature verifies`);
+    const name = statement.algorithm.name;
+    verdict.pass('statement-signature', fixedPhrase(name, 'signature', () => `${name} signature verifies`));
   } catch (error) {
     if (!isCountersignError(error)) throw error;
     verdict.fail('statement-signature', error.message);
@@ -156,7 +168,9 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     if (!isCountersignError(error)) throw error;
     return verdict.fail('statement-format', error.message).build();
   }
-  verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
+  const { name } = statement.algorithm;
+  const { kind } = statement.payload;
+  verdict.pass('statement-format', fixedPhrase(name, kind, () => `${name} signed statement, ${kind} payload`));
   checkArtifact(verdict, statement, input.artifact);
 
   const receipts = checkReceipts(statement.receipts, statement.message, input.policy);
