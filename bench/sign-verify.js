@@ -14,33 +14,47 @@ import {
 export const name = 'sign-verify';
 
 const MAX_SLOWDOWN = 0.15;
-const ROUNDS = 5;
-const DURATION_MS = 400;
+const PAIRS = 20;
+const SLICE_MS = 150;
 
-/** Operations per second of `fn`, run for about DURATION_MS (async so that both sides pay the same promise cost). */
+/** Operations per second of `fn` over about SLICE_MS (async so that both sides pay the same promise cost). */
 async function rate(fn) {
-  for (let i = 0; i < 50; i++) await fn();
   let count = 0;
   const started = performance.now();
   let elapsed = 0;
-  while (elapsed < DURATION_MS) {
-    for (let i = 0; i < 50; i++) await fn();
-    count += 50;
+  while (elapsed < SLICE_MS) {
+    for (let i = 0; i < 25; i++) await fn();
+    count += 25;
     elapsed = performance.now() - started;
   }
   return (count * 1000) / elapsed;
 }
 
-/** Median over interleaved rounds, so drift in machine load hits both sides alike. */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * Pairs of short back-to-back slices, the order alternating from pair to pair (A B, B A, ...), so that
+ * what the rest of the machine does and what one side leaves for the garbage collector fall on both
+ * sides alike; the ratio is the median of the pairs' ratios, each pair measured under the same load.
+ */
 async function compare(baseline, ours) {
+  for (let i = 0; i < 200; i++) {
+    await baseline();
+    await ours();
+  }
   const base = [];
   const mine = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    base.push(await rate(baseline));
-    mine.push(await rate(ours));
+  const ratios = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const [first, second] = pair % 2 === 0 ? [baseline, ours] : [ours, baseline];
+    const a = await rate(first);
+    const b = await rate(second);
+    const [baseRate, ourRate] = pair % 2 === 0 ? [a, b] : [b, a];
+    base.push(baseRate);
+    mine.push(ourRate);
+    ratios.push(ourRate / baseRate);
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return { baseline: median(base), ours: median(mine) };
+  return { baseline: median(base), ours: median(mine), ratio: median(ratios), spread: [Math.min(...ratios), Math.max(...ratios)] };
 }
 
 export async function run({ log }) {
@@ -76,17 +90,20 @@ export async function run({ log }) {
     'baseline ops/s': Math.round(measured.baseline),
     countersign: ours,
     'countersign ops/s': Math.round(measured.ours),
-    ratio: (measured.ours / measured.baseline).toFixed(3),
+    ratio: measured.ratio.toFixed(3),
+    goal: `at least ${1 - MAX_SLOWDOWN}`,
+    'pair ratios (min-max)': `${measured.spread[0].toFixed(2)}-${measured.spread[1].toFixed(2)}`,
   }));
-  const ok = [signing, verifying].every((measured) => measured.ours >= measured.baseline * (1 - MAX_SLOWDOWN));
+  const ok = [signing, verifying].every((measured) => measured.ratio >= 1 - MAX_SLOWDOWN);
   return {
     title: 'Sign and verify: signed statements against raw node:crypto ECDSA (P-256)',
     command: 'npm run bench (node bench/run.js sign-verify for this section alone)',
     rows,
     notes: [
-      `Median of ${ROUNDS} interleaved rounds of about ${DURATION_MS} ms each, in one process; goal: within ${MAX_SLOWDOWN * 100}% of the baseline (ratio at least ${1 - MAX_SLOWDOWN}).`,
+      `${PAIRS} pairs of back-to-back slices of about ${SLICE_MS} ms (baseline then countersign, then the other way round, alternating), in one process, after a warm-up of both; ops/s are the median slices, the ratio the median of the pairs' ratios. Goal: within ${MAX_SLOWDOWN * 100}% of the baseline (ratio at least ${1 - MAX_SLOWDOWN}).`,
       'The verify side runs the whole gate for a kid-signed statement with a policy key and a 32-byte artifact digest, without a receipt (--allow-unlogged).',
-      'Where the sign gap goes (measured separately, per statement): encoding the protected header with its CWT claims about 1.6 us, the Sig_structure 0.7 us, the COSE_Sign1 framing 0.9 us, building the header maps and promise hops the rest, against 25 us for the ECDSA signature itself.',
+      'Per statement, besides the ECDSA operation itself: signing builds the header maps in canonical label order and encodes them straight into the Sig_structure, frames the COSE_Sign1 in one allocation and awaits once; verifying reads the byte strings in place, builds its Sig_structure in a reused buffer, hashes the statement once for the verdict and writes the eight checks with their reasons.',
+      "Rates are wall-clock, what a caller waits for; a pair's two slices run back to back, so load from elsewhere on the machine mostly hits both, and the min-max of the pair ratios shows how much it still moved single slices (a wide spread means a busy machine: rerun when it is quiet).",
     ],
     ok,
   };

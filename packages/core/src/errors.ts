@@ -21,18 +21,14 @@ const MAX_MESSAGE_LENGTH = 400;
  * controls and bidi overrides keeps each one an honest single line, and the cap keeps a hostile
  * value from flooding a log.
  */
-function isUnsafe(code: number): boolean {
-  return code < 0x20 || code === 0x7f || code === 0x200e || code === 0x200f || code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
-}
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 
 export function oneLine(text: string): string {
-  if (text.length <= MAX_MESSAGE_LENGTH) {
-    let safe = true;
-    for (let i = 0; i < text.length && safe; i++) safe = !isUnsafe(text.charCodeAt(i));
-    if (safe) return text;
-  }
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // One regular-expression scan: every verdict reason passes through here.
+  if (text.length <= MAX_MESSAGE_LENGTH && !UNSAFE.test(text)) return text;
+  const flat = text.replace(UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : flat;
 }
 

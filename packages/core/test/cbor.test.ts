@@ -101,6 +101,23 @@ describe('CBOR encoding', () => {
     expect(hex(encode(new Map<Encodable, Encodable>([['bb', 1], [-1, 2], ['a', 3], [bytes('00'), 4]])))).toBe('a4200241000461610362626201');
   });
 
+  it('writes an integer-keyed map the same whatever order its keys were inserted in', () => {
+    const labels = [1, 4, 15, 33, 258, 259, 260, 0, 23, 24, 255, 256, 65535, 65536, -1, -7, -24, -25, -256, -257, 2 ** 32, -(2 ** 32) - 1];
+    const reference = hex(encode(new Map(labels.map((label) => [label, label]))));
+    let seed = 7;
+    for (let round = 0; round < 200; round++) {
+      const shuffled = [...labels];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const j = seed % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j] as number, shuffled[i] as number];
+      }
+      expect(hex(encode(new Map(shuffled.map((label) => [label, label]))))).toBe(reference);
+    }
+    // Unsigned keys ascending, then negative ones by magnitude; each head as short as it can be.
+    expect(reference.startsWith('b6 00 00 01 01 04 04 0f 0f 17 17 1818 1818'.replace(/ /g, ''))).toBe(true);
+  });
+
   it('refuses values with no CBOR form', () => {
     expect(codeOf(() => encode((() => 1) as unknown as Encodable))).toBe('CBOR_UNENCODABLE');
     expect(codeOf(() => encode(new Date() as unknown as Encodable))).toBe('CBOR_UNENCODABLE');

@@ -33,6 +33,14 @@ interface Head {
   argument: number | bigint;
 }
 
+/** Limits merged over the defaults, without a copy when nothing or everything is given (the common cases). */
+function mergedLimits(limits: Partial<DecodeLimits>): Readonly<DecodeLimits> {
+  const { maxDepth, maxItems, maxStringLength, maxInputSize } = limits;
+  if (maxDepth === undefined && maxItems === undefined && maxStringLength === undefined && maxInputSize === undefined) return DEFAULT_DECODE_LIMITS;
+  if (maxDepth !== undefined && maxItems !== undefined && maxStringLength !== undefined && maxInputSize !== undefined) return limits as DecodeLimits;
+  return { ...DEFAULT_DECODE_LIMITS, ...limits };
+}
+
 /**
  * A cursor over CBOR bytes. `readItem` decodes the next item; `pos` tells where it ended, so
  * callers such as COSE can keep the exact bytes of an item as they were received.
@@ -40,19 +48,23 @@ interface Head {
 export class CborReader {
   pos: number;
   private items = 0;
-  private readonly limits: DecodeLimits;
-  private readonly view: DataView;
+  private readonly limits: Readonly<DecodeLimits>;
+  private view: DataView | undefined;
+  private asBuffer: Buffer | undefined;
+  // The last head read, kept in fields so that decoding allocates nothing per item but its value.
+  private major = 0;
+  private info = 0;
+  private argument: number | bigint = 0;
 
   constructor(
     readonly bytes: Uint8Array,
     limits: Partial<DecodeLimits> = {},
     start = 0,
   ) {
-    this.limits = { ...DEFAULT_DECODE_LIMITS, ...limits };
+    this.limits = mergedLimits(limits);
     if (bytes.length > this.limits.maxInputSize) {
       throw new CborError('CBOR_LIMIT', `input of ${bytes.length} bytes exceeds the ${this.limits.maxInputSize}-byte limit`);
     }
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
   }
 
@@ -76,36 +88,65 @@ export class CborReader {
     }
   }
 
+  private latin1(): Buffer {
+    this.asBuffer ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.asBuffer;
+  }
+
+  private dataView(): DataView {
+    this.view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.view;
+  }
+
   /** Reads the initial byte and argument of the next item. */
   readHead(): Head {
+    this.nextHead();
+    return { major: this.major, info: this.info, argument: this.argument };
+  }
+
+  /** Reads the next head into `major`, `info` and `argument`. */
+  private nextHead(): void {
     this.need(1);
-    const initial = this.bytes[this.pos++] as number;
+    const bytes = this.bytes;
+    const initial = bytes[this.pos++] as number;
     const major = initial >> 5;
     const info = initial & 0x1f;
-    if (info < 24) return { major, info, argument: info };
+    this.major = major;
+    this.info = info;
+    if (info < 24) {
+      this.argument = info;
+      return;
+    }
+    const pos = this.pos;
     switch (info) {
       case 24:
         this.need(1);
-        return { major, info, argument: this.bytes[this.pos++] as number };
+        this.argument = bytes[pos] as number;
+        this.pos = pos + 1;
+        return;
       case 25:
         this.need(2);
-        this.pos += 2;
-        return { major, info, argument: this.view.getUint16(this.pos - 2) };
+        this.argument = ((bytes[pos] as number) << 8) | (bytes[pos + 1] as number);
+        this.pos = pos + 2;
+        return;
       case 26:
         this.need(4);
-        this.pos += 4;
-        return { major, info, argument: this.view.getUint32(this.pos - 4) };
+        this.argument = (bytes[pos] as number) * 0x1000000 + (((bytes[pos + 1] as number) << 16) | ((bytes[pos + 2] as number) << 8) | (bytes[pos + 3] as number));
+        this.pos = pos + 4;
+        return;
       case 27: {
         this.need(8);
-        const value = this.view.getBigUint64(this.pos);
-        this.pos += 8;
-        return { major, info, argument: value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value };
+        const value = this.dataView().getBigUint64(pos);
+        this.pos = pos + 8;
+        this.argument = value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+        return;
       }
       case 31:
         if (major === 0 || major === 1 || major === 6) {
           throw new CborError('CBOR_MALFORMED', `indefinite length is not allowed for major type ${major} at offset ${this.pos - 1}`);
         }
-        return { major, info, argument: INDEFINITE };
+        this.argument = INDEFINITE;
+        return;
       default:
         throw new CborError('CBOR_MALFORMED', `reserved additional information ${info} at offset ${this.pos - 1}`);
     }
@@ -137,12 +178,12 @@ export class CborReader {
         this.pos++;
         break;
       }
-      const head = this.readHead();
-      if (head.major !== major || head.argument === INDEFINITE) {
+      this.nextHead();
+      if (this.major !== major || this.argument === INDEFINITE) {
         throw new CborError('CBOR_MALFORMED', `indefinite string holds a chunk of another kind at offset ${this.pos - 1}`);
       }
       this.countItem();
-      const chunk = this.readString(major, head.argument);
+      const chunk = this.readString(major, this.argument);
       total += chunk.length;
       if (total > this.limits.maxStringLength) {
         throw new CborError('CBOR_LIMIT', `string longer than the limit of ${this.limits.maxStringLength}`);
@@ -156,6 +197,41 @@ export class CborReader {
       offset += chunk.length;
     }
     return joined;
+  }
+
+  /**
+   * Reads the next item when it is a definite-length byte string, as a view into `bytes` (no copy);
+   * otherwise consumes nothing and returns undefined, leaving the item to readItem.
+   */
+  readByteStringView(depth = 0): Uint8Array | undefined {
+    this.need(1);
+    const initial = this.bytes[this.pos] as number;
+    if (initial >> 5 !== 2 || (initial & 0x1f) === 31) return undefined;
+    if (depth > this.limits.maxDepth) {
+      throw new CborError('CBOR_LIMIT', `nesting deeper than ${this.limits.maxDepth} levels`);
+    }
+    this.countItem();
+    this.nextHead();
+    const length = this.length(this.argument, 1, this.limits.maxStringLength, 'byte string');
+    const start = this.pos;
+    this.pos = start + length;
+    return this.bytes.subarray(start, this.pos);
+  }
+
+  /** A definite-length text string, decoded where it lies (no copy); short ASCII text skips the UTF-8 decoder. */
+  private readText(argument: number | bigint): string {
+    const length = this.length(argument, 1, this.limits.maxStringLength, 'text string');
+    const bytes = this.bytes;
+    const start = this.pos;
+    const end = start + length;
+    this.pos = end;
+    if (length <= 64) {
+      let ascii = true;
+      for (let i = start; i < end && ascii; i++) ascii = (bytes[i] as number) < 0x80;
+      // ASCII reads the same as Latin-1: one native call that allocates nothing but the string.
+      if (ascii) return this.latin1().toString('latin1', start, end);
+    }
+    return utf8.decode(bytes.subarray(start, end));
   }
 
   private isBreak(): boolean {
@@ -172,7 +248,8 @@ export class CborReader {
     }
     this.countItem();
     const start = this.pos;
-    const { major, info, argument } = this.readHead();
+    this.nextHead();
+    const { major, info, argument } = this;
     switch (major) {
       case 0:
         return argument;
@@ -182,7 +259,7 @@ export class CborReader {
         return this.readString(2, argument);
       case 3:
         try {
-          return utf8.decode(this.readString(3, argument));
+          return argument === INDEFINITE ? utf8.decode(this.readString(3, argument)) : this.readText(argument);
         } catch (error) {
           if (error instanceof CborError) throw error;
           throw new CborError('CBOR_MALFORMED', `text string at offset ${start} is not valid UTF-8`);
@@ -213,23 +290,23 @@ export class CborReader {
 
   private readMap(argument: number | bigint, depth: number): CborMap {
     const map: CborMap = new Map();
-    const byteKeys = new Set<string>();
-    const readEntry = (): void => {
+    // Encodings of the keys with identity semantics in a Map (bytes, arrays, tags), made only when one appears.
+    let encodedKeys: Set<string> | undefined;
+    const indefinite = argument === INDEFINITE;
+    const count = indefinite ? Infinity : this.length(argument, 2, this.limits.maxItems, 'map');
+    for (let i = 0; indefinite ? !this.isBreak() : i < count; i++) {
       const keyStart = this.pos;
       const key = this.readItem(depth + 1);
-      // Keys with identity semantics in a Map (bytes, arrays, tags) are compared by their encoding.
-      const isValueKey = key === null || typeof key !== 'object';
-      const duplicate = isValueKey ? map.has(key) : byteKeys.has(Buffer.from(this.bytes.subarray(keyStart, this.pos)).toString('hex'));
-      if (duplicate) throw new CborError('CBOR_MALFORMED', `map repeats a key at offset ${keyStart}`);
-      if (!isValueKey) byteKeys.add(Buffer.from(this.bytes.subarray(keyStart, this.pos)).toString('hex'));
+      if (key === null || typeof key !== 'object') {
+        if (map.has(key)) throw new CborError('CBOR_MALFORMED', `map repeats a key at offset ${keyStart}`);
+      } else {
+        const encoded = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + keyStart, this.pos - keyStart).toString('hex');
+        encodedKeys ??= new Set<string>();
+        if (encodedKeys.has(encoded)) throw new CborError('CBOR_MALFORMED', `map repeats a key at offset ${keyStart}`);
+        encodedKeys.add(encoded);
+      }
       map.set(key, this.readItem(depth + 1));
-    };
-    if (argument === INDEFINITE) {
-      while (!this.isBreak()) readEntry();
-      return map;
     }
-    const count = this.length(argument, 2, this.limits.maxItems, 'map');
-    for (let i = 0; i < count; i++) readEntry();
     return map;
   }
 
@@ -251,9 +328,9 @@ export class CborReader {
       case 25:
         return halfToNumber(argument as number);
       case 26:
-        return this.view.getFloat32(this.pos - 4);
+        return this.dataView().getFloat32(this.pos - 4);
       case 27:
-        return this.view.getFloat64(this.pos - 8);
+        return this.dataView().getFloat64(this.pos - 8);
       case 31:
         throw new CborError('CBOR_MALFORMED', `unexpected break at offset ${start}`);
       default:

@@ -102,6 +102,11 @@ class ByteWriter {
   result(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }
+
+  /** The bytes written so far, in place: valid until the writer is next used. */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 function writeHead(out: ByteWriter, major: number, argument: number | bigint): void {
@@ -228,12 +233,33 @@ function compareIntegerKeys(a: number, b: number): number {
  * encoding or wrapping each key. Returns false for any other map, which writeMap handles.
  */
 function writeIntegerKeyedMap(out: ByteWriter, map: ReadonlyMap<Encodable, Encodable>, depth: number): boolean {
+  // Maps built in canonical order (statements build theirs so) are written as they iterate.
+  let previous: number | undefined;
+  let inOrder = true;
+  for (const key of map.keys()) {
+    if (typeof key !== 'number' || !Number.isSafeInteger(key) || Object.is(key, -0)) return false;
+    if (previous !== undefined && compareIntegerKeys(previous, key) > 0) inOrder = false;
+    previous = key;
+  }
+  if (inOrder) {
+    writeHead(out, 5, map.size);
+    for (const key of map.keys()) {
+      writeItem(out, key, depth + 1);
+      writeItem(out, map.get(key) as Encodable, depth + 1);
+    }
+    return true;
+  }
   const keys: number[] = [];
   for (const key of map.keys()) {
     if (typeof key !== 'number' || !Number.isSafeInteger(key) || Object.is(key, -0)) return false;
-    keys.push(key);
+    // Insertion sort: these maps hold a handful of keys, where it beats Array.prototype.sort with a comparator.
+    let i = keys.length;
+    while (i > 0 && compareIntegerKeys(keys[i - 1] as number, key) > 0) {
+      keys[i] = keys[i - 1] as number;
+      i--;
+    }
+    keys[i] = key;
   }
-  keys.sort(compareIntegerKeys);
   writeHead(out, 5, keys.length);
   for (const key of keys) {
     writeItem(out, key, depth + 1);
@@ -364,6 +390,53 @@ export function encode(value: Encodable, depth = 0): Uint8Array {
   return encodeWith(itemWriter, value, depth);
 }
 
+/**
+ * `prefix`, then `value` encoded and wrapped in a byte string, then byte strings of each of `after`,
+ * all in one allocation: how COSE builds a Sig_structure around a protected header it has just
+ * encoded. Returns the bytes and where the value's own encoding lies in them.
+ */
+export function concatEncodedAround(prefix: Uint8Array, value: Encodable, ...after: Uint8Array[]): { bytes: Uint8Array; start: number; end: number } {
+  const out = itemWriter.busy ? new ByteWriter() : itemWriter;
+  out.busy = true;
+  out.length = 0;
+  try {
+    writeItem(out, value, 0);
+    const encoded = out.written();
+    let total = prefix.length + byteStringHeadLength(encoded.length) + encoded.length;
+    for (const part of after) total += byteStringHeadLength(part.length) + part.length;
+    const bytes = new Uint8Array(total);
+    bytes.set(prefix, 0);
+    let offset = writeByteStringHeadInto(bytes, prefix.length, encoded.length);
+    const start = offset;
+    bytes.set(encoded, offset);
+    offset += encoded.length;
+    for (const part of after) {
+      offset = writeByteStringHeadInto(bytes, offset, part.length);
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    return { bytes, start, end: start + encoded.length };
+  } finally {
+    out.busy = false;
+  }
+}
+
+/** Writes the shortest head of a byte string of `length` at `offset` of `out`; returns where the content starts. */
+function writeByteStringHeadInto(out: Uint8Array, offset: number, length: number): number {
+  if (length < 24) {
+    out[offset] = 0x40 | length;
+    return offset + 1;
+  }
+  if (length <= 0xff) {
+    out[offset] = 0x58;
+    out[offset + 1] = length;
+    return offset + 2;
+  }
+  const head = byteStringHead(length);
+  out.set(head, offset);
+  return offset + head.length;
+}
+
 /** The head of a byte string of `length` bytes: lets callers frame large payloads without copying them. */
 export function byteStringHead(length: number): Uint8Array {
   if (length < 24) return Uint8Array.of(0x40 | length);
@@ -377,7 +450,7 @@ export function byteStringHead(length: number): Uint8Array {
 /** A fragment of a hand-framed CBOR item: bytes already encoded, or raw bytes to write as a byte string. */
 export type EncodedPart = Uint8Array | { readonly byteString: Uint8Array };
 
-function byteStringHeadLength(length: number): number {
+export function byteStringHeadLength(length: number): number {
   return length < 24 ? 1 : length <= 0xff ? 2 : length <= 0xffff ? 3 : length <= 0xffffffff ? 5 : 9;
 }
 

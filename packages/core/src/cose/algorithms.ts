@@ -23,8 +23,10 @@ export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = Object.freeze
   { name: 'EdDSA', id: -8, family: 'eddsa', hash: null },
 ] as const);
 
+const ALGORITHMS_BY_ID: ReadonlyMap<unknown, SignatureAlgorithm> = new Map(SIGNATURE_ALGORITHMS.map((algorithm) => [algorithm.id, algorithm]));
+
 export function algorithmById(id: unknown): SignatureAlgorithm {
-  const found = SIGNATURE_ALGORITHMS.find((algorithm) => algorithm.id === id);
+  const found = ALGORITHMS_BY_ID.get(id);
   if (!found) {
     const shown = typeof id === 'string' ? `"${id}"` : String(id);
     throw new CoseError('COSE_UNSUPPORTED_ALGORITHM', `unsupported signature algorithm ${shown}`);

@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { CborReader, byteStringHead, concatEncoded, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { CborReader, byteStringHead, byteStringHeadLength, concatEncoded, concatEncodedAround, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { CborError } from '../cbor/errors.js';
 import { algorithmById, type SignatureAlgorithm } from './algorithms.js';
 import { CoseError } from './errors.js';
@@ -9,7 +9,11 @@ import type { Signer } from './signer.js';
 
 export const COSE_SIGN1_TAG = 18;
 
-/** A decoded COSE_Sign1 (RFC 9052 section 4.2). The protected header is kept as the exact bytes received. */
+/**
+ * A decoded COSE_Sign1 (RFC 9052 section 4.2). The protected header is kept as the exact bytes
+ * received. Its byte strings may be views into `encoded` (or into the Sig_structure it was signed
+ * over) rather than copies: treat them as read-only.
+ */
 export interface Sign1 {
   readonly protectedBytes: Uint8Array;
   readonly protectedHeader: CborMap;
@@ -48,20 +52,21 @@ export function decodeSign1(bytes: Uint8Array, options: DecodeSign1Options = {})
   }
   if (head.major !== 4 || head.argument !== 4) throw malformed('COSE_Sign1 must be an array of four items');
 
-  const protectedBytes = reader.readItem(1);
+  // The byte strings are views into `bytes`, which the message keeps (as `encoded`) anyway.
+  const protectedBytes = reader.readByteStringView(1) ?? reader.readItem(1);
   if (!(protectedBytes instanceof Uint8Array)) throw malformed('protected header must be a byte string');
   const unprotectedStart = reader.pos;
   const unprotectedHeader = reader.readItem(1);
   if (!(unprotectedHeader instanceof Map)) throw malformed('unprotected header must be a map');
   const unprotectedEnd = reader.pos;
-  const payload = reader.readItem(1);
+  const payload = reader.readByteStringView(1) ?? reader.readItem(1);
   if (!(payload instanceof Uint8Array) && payload !== null) throw malformed('payload must be a byte string or nil');
-  const signature = reader.readItem(1);
+  const signature = reader.readByteStringView(1) ?? reader.readItem(1);
   if (!(signature instanceof Uint8Array)) throw malformed('signature must be a byte string');
   if (!reader.atEnd) throw new CborError('CBOR_TRAILING', `${reader.remaining} byte(s) follow the COSE_Sign1`);
 
   const protectedHeader = decodeProtectedHeader(protectedBytes, options.limits);
-  for (const label of protectedHeader.keys()) {
+  for (const label of unprotectedHeader.size === 0 ? [] : protectedHeader.keys()) {
     if (unprotectedHeader.has(label)) throw malformed(`header ${headerLabelName(label)} appears in both the protected and unprotected headers`);
   }
   return {
@@ -94,15 +99,87 @@ export function encodeSign1(parts: Pick<Sign1, 'protectedBytes' | 'unprotectedHe
   return encodeSign1Parts(parts, encode(parts.unprotectedHeader as Map<Encodable, Encodable>));
 }
 
+/** Frames the message in one allocation, no intermediate parts. */
 function encodeSign1Parts(parts: Pick<Sign1, 'protectedBytes' | 'payload' | 'signature'>, unprotectedBytes: Uint8Array): Uint8Array {
   const { protectedBytes, payload, signature } = parts;
-  return concatEncoded([TAG_AND_ARRAY, { byteString: protectedBytes }, unprotectedBytes, payload ? { byteString: payload } : NIL, { byteString: signature }]);
+  const out = new Uint8Array(
+    TAG_AND_ARRAY.length + byteStringSize(protectedBytes.length) + unprotectedBytes.length + (payload ? byteStringSize(payload.length) : NIL.length) + byteStringSize(signature.length),
+  );
+  out.set(TAG_AND_ARRAY, 0);
+  let offset = putByteString(out, TAG_AND_ARRAY.length, protectedBytes);
+  out.set(unprotectedBytes, offset);
+  offset += unprotectedBytes.length;
+  if (payload) {
+    offset = putByteString(out, offset, payload);
+  } else {
+    out.set(NIL, offset);
+    offset += NIL.length;
+  }
+  putByteString(out, offset, signature);
+  return out;
 }
 
 /** The bytes a COSE_Sign1 signature covers: ["Signature1", protected, external_aad, payload]. */
 export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
   return concatEncoded([SIG_STRUCTURE_PREFIX, { byteString: protectedBytes }, { byteString: externalAad }, { byteString: payload }]);
 }
+
+// Verification reads its Sig_structure synchronously and keeps nothing: one buffer, grown as needed, serves every call.
+let scratch = new Uint8Array(1024);
+
+/** sigStructure written into a shared buffer: only for a consumer that is done with it before it returns. */
+function transientSigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array): Uint8Array {
+  const total =
+    SIG_STRUCTURE_PREFIX.length +
+    byteStringHeadLength(protectedBytes.length) +
+    protectedBytes.length +
+    byteStringHeadLength(externalAad.length) +
+    externalAad.length +
+    byteStringHeadLength(payload.length) +
+    payload.length;
+  if (total > scratch.length) {
+    // Large embedded payloads get their own buffer rather than pinning a large scratch forever.
+    if (total > 64 * 1024) return sigStructure(protectedBytes, payload, externalAad);
+    scratch = new Uint8Array(Math.max(total, scratch.length * 2));
+  }
+  scratch.set(SIG_STRUCTURE_PREFIX, 0);
+  let offset = putByteString(scratch, SIG_STRUCTURE_PREFIX.length, protectedBytes);
+  offset = putByteString(scratch, offset, externalAad);
+  offset = putByteString(scratch, offset, payload);
+  return scratch.subarray(0, offset);
+}
+
+/** Writes `bytes` as a byte string (head and content) at `offset`; returns where it ends. */
+function putByteString(out: Uint8Array, offset: number, bytes: Uint8Array): number {
+  const start = writeByteStringHead(out, offset, bytes.length);
+  out.set(bytes, start);
+  return start + bytes.length;
+}
+
+/** Writes the shortest head of a byte string of `length` at `offset`; returns where its content starts. */
+function writeByteStringHead(out: Uint8Array, offset: number, length: number): number {
+  if (length < 24) {
+    out[offset] = 0x40 | length;
+    return offset + 1;
+  }
+  if (length <= 0xff) {
+    out[offset] = 0x58;
+    out[offset + 1] = length;
+    return offset + 2;
+  }
+  if (length <= 0xffff) {
+    out[offset] = 0x59;
+    out[offset + 1] = length >> 8;
+    out[offset + 2] = length & 0xff;
+    return offset + 3;
+  }
+  const head = byteStringHead(length);
+  out.set(head, offset);
+  return offset + head.length;
+}
+
+/** Bytes a byte string of `length` takes, head included. */
+const byteStringSize = (length: number): number => byteStringHeadLength(length) + length;
 
 /** The signature algorithm named in the protected header (an alg only in the unprotected header is not trusted). */
 export function signatureAlgorithmOf(message: Pick<Sign1, 'protectedHeader' | 'unprotectedHeader'>): SignatureAlgorithm {
@@ -131,11 +208,13 @@ export function checkCriticalHeaders(protectedHeader: CborMap, understood: Reado
   }
 }
 
+const COORDINATE_BYTES: Readonly<Record<string, number>> = Object.freeze({ 'P-256': 32, 'P-384': 48, 'P-521': 66 });
+
 function cryptoVerifyRaw(algorithm: SignatureAlgorithm, publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   switch (algorithm.family) {
     case 'ecdsa': {
-      const coordinate = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curveOf(publicKey) as 'P-256' | 'P-384' | 'P-521'];
-      if (signature.length !== 2 * coordinate) return false;
+      const coordinate = COORDINATE_BYTES[curveOf(publicKey) as string];
+      if (coordinate === undefined || signature.length !== 2 * coordinate) return false;
       return cryptoVerify(algorithm.hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
     }
     case 'rsa-pss':
@@ -175,7 +254,7 @@ export function verifySign1(message: Sign1, publicKey: KeyObject, options: Verif
   const algorithm = signatureAlgorithmOf(message);
   const payload = message.payload ?? options.detachedPayload;
   if (!payload) throw new CoseError('COSE_NO_PAYLOAD', 'payload is nil and no detached payload was given');
-  const toBeSigned = sigStructure(message.protectedBytes, payload, options.externalAad);
+  const toBeSigned = transientSigStructure(message.protectedBytes, payload, options.externalAad ?? EMPTY);
   if (!verifyWithKey(algorithm, publicKey, toBeSigned, message.signature)) {
     throw new CoseError('COSE_BAD_SIGNATURE', `${algorithm.name} signature does not verify`);
   }
@@ -190,22 +269,47 @@ export interface SignSign1Input {
   externalAad?: Uint8Array;
 }
 
-/** Signs a COSE_Sign1; the signer's algorithm is written into the protected header. */
-export async function signSign1(input: SignSign1Input, signer: Signer): Promise<Sign1> {
+/** What signing a COSE_Sign1 needs besides the signature: the header as encoded and the bytes to sign. */
+export interface PreparedSign1 {
+  readonly header: Map<Encodable, Encodable>;
+  /** The encoded protected header: a view into toBeSigned, which holds it already. */
+  readonly protectedBytes: Uint8Array;
+  readonly toBeSigned: Uint8Array;
+  readonly input: SignSign1Input;
+}
+
+/** Encodes the protected header (with the signer's algorithm) straight into the Sig_structure to sign. */
+export function prepareSign1(input: SignSign1Input, algorithm: SignatureAlgorithm): PreparedSign1 {
   // Callers that already name the signer's algorithm (statements do) spare a copy of their map.
   let header = input.protectedHeader;
-  if (header.get(HeaderLabel.alg) !== signer.algorithm.id) {
+  if (header.get(HeaderLabel.alg) !== algorithm.id) {
     header = new Map<Encodable, Encodable>(input.protectedHeader);
-    header.set(HeaderLabel.alg, signer.algorithm.id);
+    header.set(HeaderLabel.alg, algorithm.id);
   }
-  const protectedBytes = encode(header);
-  const signature = await signer.sign(sigStructure(protectedBytes, input.payload, input.externalAad));
+  const aad = input.externalAad ?? EMPTY;
+  const { bytes, start, end } = concatEncodedAround(SIG_STRUCTURE_PREFIX, header, aad, input.payload);
+  return { header, protectedBytes: bytes.subarray(start, end), toBeSigned: bytes, input };
+}
+
+function unprotectedBytesOf(input: SignSign1Input): Uint8Array {
+  return input.unprotectedHeader === undefined || input.unprotectedHeader.size === 0 ? EMPTY_MAP : encode(input.unprotectedHeader);
+}
+
+/** The bytes of the signed COSE_Sign1, when nothing else of it is wanted (a statement being signed). */
+export function encodeSignedSign1(prepared: PreparedSign1, signature: Uint8Array): Uint8Array {
+  const { protectedBytes, input } = prepared;
+  return encodeSign1Parts({ protectedBytes, payload: input.detached ? null : input.payload, signature }, unprotectedBytesOf(input));
+}
+
+/** The signed COSE_Sign1 from a prepared one and its signature. */
+export function completeSign1(prepared: PreparedSign1, signature: Uint8Array): Sign1 {
+  const { header, protectedBytes, input } = prepared;
   const unprotectedHeader = (input.unprotectedHeader ?? new Map()) as CborMap;
-  const unprotectedBytes = unprotectedHeader.size === 0 ? EMPTY_MAP : encode(unprotectedHeader as Map<Encodable, Encodable>);
+  const unprotectedBytes = unprotectedBytesOf(input);
   const payload = input.detached ? null : input.payload;
   const encoded = encodeSign1Parts({ protectedBytes, payload, signature }, unprotectedBytes);
   // Tag 18 and the array head take one byte each; the unprotected map follows the protected bstr.
-  const unprotectedStart = 2 + byteStringHead(protectedBytes.length).length + protectedBytes.length;
+  const unprotectedStart = 2 + byteStringHeadLength(protectedBytes.length) + protectedBytes.length;
   const unprotectedEnd = unprotectedStart + unprotectedBytes.length;
   return {
     protectedBytes,
@@ -217,6 +321,12 @@ export async function signSign1(input: SignSign1Input, signer: Signer): Promise<
     encoded,
     unprotectedSpan: [unprotectedStart, unprotectedEnd],
   };
+}
+
+/** Signs a COSE_Sign1; the signer's algorithm is written into the protected header. */
+export async function signSign1(input: SignSign1Input, signer: Signer): Promise<Sign1> {
+  const prepared = prepareSign1(input, signer.algorithm);
+  return completeSign1(prepared, signer.signNow ? signer.signNow(prepared.toBeSigned) : await signer.sign(prepared.toBeSigned));
 }
 
 /** The message with its unprotected header replaced by an empty map, every other byte kept (tag included). */

@@ -44,10 +44,9 @@ export function readCwtClaims(value: unknown): CwtClaims {
 }
 
 export function cwtClaimsMap(claims: { iss: string; sub: string; iat?: number }): Map<number, string | number> {
-  const map = new Map<number, string | number>([
-    [CwtClaim.iss, claims.iss],
-    [CwtClaim.sub, claims.sub],
-  ]);
+  const map = new Map<number, string | number>();
+  map.set(CwtClaim.iss, claims.iss);
+  map.set(CwtClaim.sub, claims.sub);
   if (claims.iat !== undefined) map.set(CwtClaim.iat, claims.iat);
   return map;
 }

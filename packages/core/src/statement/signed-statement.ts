@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { encode, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { DEFAULT_DECODE_LIMITS, encode, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { algorithmById, type SignatureAlgorithm } from '../cose/algorithms.js';
 import { COSE_UNDERSTOOD_LABELS, HeaderLabel } from '../cose/headers.js';
-import { checkCriticalHeaders, decodeSign1, signSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
+import { checkCriticalHeaders, decodeSign1, encodeSignedSign1, prepareSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
 import type { Signer } from '../cose/signer.js';
 import type { KeyObject } from 'node:crypto';
 import type { HashAlgorithm } from '../digest/hash-algorithms.js';
@@ -70,13 +70,15 @@ export function readReceiptList(value: unknown): Uint8Array[] {
   return value.map((item: CborValue) => (item instanceof Uint8Array ? item : encode(item as Encodable)));
 }
 
+const STATEMENT_DECODE_OPTIONS = Object.freeze({ limits: Object.freeze({ ...DEFAULT_DECODE_LIMITS, maxInputSize: DEFAULT_MAX_STATEMENT_SIZE }) });
+
 /**
  * Reads a SCITT signed (or transparent) statement and checks its shape: a payload that is present and
  * non-empty, CWT claims with iss and sub, an algorithm countersign supports, a kid or an x5chain,
  * understood `crit` labels and a consistent hash envelope. The signature is checked separately.
  */
-export function parseSignedStatement(bytes: Uint8Array, limits: Partial<DecodeLimits> = {}): SignedStatement {
-  const message = decodeSign1(bytes, { limits: { maxInputSize: DEFAULT_MAX_STATEMENT_SIZE, ...limits } });
+export function parseSignedStatement(bytes: Uint8Array, limits?: Partial<DecodeLimits>): SignedStatement {
+  const message = decodeSign1(bytes, limits ? { limits: { ...STATEMENT_DECODE_OPTIONS.limits, ...limits } } : STATEMENT_DECODE_OPTIONS);
   if (message.payload === null) throw new StatementError('STATEMENT_NIL_PAYLOAD', 'statement payload is nil (detached payloads are not accepted)');
   if (message.payload.length === 0) throw new StatementError('STATEMENT_EMPTY_PAYLOAD', 'statement payload is empty');
   const header = message.protectedHeader;
@@ -130,18 +132,18 @@ export async function createSignedStatement(input: StatementToSign, signer: Sign
   if (input.digest.length !== input.hashAlgorithm.length) {
     throw new StatementError('STATEMENT_BAD_HASH_ENVELOPE', `a ${input.hashAlgorithm.name} digest has ${input.hashAlgorithm.length} bytes, not ${input.digest.length}`);
   }
-  const header = new Map<Encodable, Encodable>([
-    [HeaderLabel.alg, signer.algorithm.id],
-    [HeaderLabel.cwtClaims, cwtClaimsMap({ iss: input.issuer, sub: input.subject, iat: input.issuedAt })],
-    [HeaderLabel.payloadHashAlg, input.hashAlgorithm.coseId],
-  ]);
+  // Labels in canonical order (1, 4, 15, 33, 258, 259, 260), so the encoder need not sort them.
+  const withChain = input.x5chain !== undefined && input.x5chain.length > 0;
+  const header = new Map<Encodable, Encodable>();
+  header.set(HeaderLabel.alg, signer.algorithm.id);
+  if (!withChain) header.set(HeaderLabel.kid, signer.keyId);
+  header.set(HeaderLabel.cwtClaims, cwtClaimsMap({ iss: input.issuer, sub: input.subject, iat: input.issuedAt }));
+  if (input.x5chain && withChain) header.set(HeaderLabel.x5chain, input.x5chain.length === 1 ? (input.x5chain[0] as Uint8Array) : [...input.x5chain]);
+  header.set(HeaderLabel.payloadHashAlg, input.hashAlgorithm.coseId);
   if (input.preimageContentType) header.set(HeaderLabel.payloadPreimageContentType, input.preimageContentType);
   if (input.location) header.set(HeaderLabel.payloadLocation, input.location);
-  if (input.x5chain && input.x5chain.length > 0) {
-    header.set(HeaderLabel.x5chain, input.x5chain.length === 1 ? (input.x5chain[0] as Uint8Array) : [...input.x5chain]);
-  } else {
-    header.set(HeaderLabel.kid, signer.keyId);
-  }
-  const message = await signSign1({ protectedHeader: header, payload: input.digest }, signer);
-  return message.encoded;
+  // An in-process signer signs at once; any other is awaited once. Either way no further promise hop.
+  const prepared = prepareSign1({ protectedHeader: header, payload: input.digest }, signer.algorithm);
+  const signature = signer.signNow ? signer.signNow(prepared.toBeSigned) : await signer.sign(prepared.toBeSigned);
+  return encodeSignedSign1(prepared, signature);
 }

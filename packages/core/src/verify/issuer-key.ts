@@ -10,10 +10,11 @@ export type IssuerKeyResult =
   | { ok: true; publicKey: KeyObject; source: string; trustedKey?: TrustedKey }
   | { ok: false; check: 'issuer' | 'key-validity'; reason: string };
 
-/** A statement's kid as text, and as hex for kids that are not text. */
-function kidForms(kid: Uint8Array): [text: string, hex: string] {
+/** A statement's kid as text, and as hex for kids that are not text (made only when the text matches nothing). */
+function kidForms(kid: Uint8Array): [text: string, hex: () => string] {
   const bytes = Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength);
-  return [bytes.toString('utf8'), bytes.toString('hex')];
+  let hex: string | undefined;
+  return [bytes.toString('utf8'), () => (hex ??= bytes.toString('hex'))];
 }
 
 function withinWindow(key: TrustedKey, at: Date): string | undefined {
@@ -26,6 +27,8 @@ interface LoadedKey {
   key: TrustedKey;
   publicKey: KeyObject;
   id: string;
+  /** How a verdict names the key. */
+  source: string;
 }
 
 // Importing a JWK costs more than verifying a signature with it, and a fresh OpenSSL key object verifies
@@ -36,7 +39,7 @@ function load(key: TrustedKey): LoadedKey {
   let loaded = loadedKeys.get(key);
   if (!loaded) {
     const publicKey = restrictKeyToAlgorithm(createPublicKey({ key: key.jwk, format: 'jwk' }), key.jwk.alg);
-    loaded = { key, publicKey, id: keyIdOf(publicKey) };
+    loaded = { key, publicKey, id: keyIdOf(publicKey), source: `trusted key ${key.kid}` };
     loadedKeys.set(key, loaded);
   }
   return loaded;
@@ -49,7 +52,11 @@ function keyFromPolicy(statement: SignedStatement, rule: IssuerRule, at: Date): 
   let matches: LoadedKey[];
   if (statement.kid) {
     const [text, hex] = kidForms(statement.kid);
-    matches = loaded.filter(({ key, id }) => key.kid === text || id === text || key.kid === hex || id === hex);
+    matches = [];
+    for (const candidate of loaded) {
+      const { key, id } = candidate;
+      if (key.kid === text || id === text || key.kid === hex() || id === hex()) matches.push(candidate);
+    }
     if (matches.length === 0) return { ok: false, check: 'issuer', reason: `no trusted key of ${rule.iss} has kid ${text}` };
   } else {
     let leafId: string;
@@ -63,7 +70,7 @@ function keyFromPolicy(statement: SignedStatement, rule: IssuerRule, at: Date): 
   }
   const inWindow = matches.find(({ key }) => withinWindow(key, at) === undefined);
   if (!inWindow) return { ok: false, check: 'key-validity', reason: withinWindow((matches[0] as LoadedKey).key, at) as string };
-  return { ok: true, publicKey: inWindow.publicKey, source: `trusted key ${inWindow.key.kid}`, trustedKey: inWindow.key };
+  return { ok: true, publicKey: inWindow.publicKey, source: inWindow.source, trustedKey: inWindow.key };
 }
 
 function keyFromDidX509(statement: SignedStatement, rule: IssuerRule, at: Date): IssuerKeyResult {

@@ -30,6 +30,7 @@ export interface ReceiptsOutcome {
  */
 export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8Array | Sign1, policy: TrustPolicy, options: ReceiptVerifyOptions = {}): ReceiptsOutcome {
   const outcome: ReceiptsOutcome = { verified: [], counted: [], problems: [], repeats: [], failed: 0, ignored: 0 };
+  if (receipts.length === 0) return outcome;
   const countedFrom = new Map<ServiceRule, number>();
   receipts.forEach((receipt, position) => {
     const label = `receipt ${position + 1}`;

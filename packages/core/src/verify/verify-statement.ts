@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { HashAlgorithm } from '../digest/hash-algorithms.js';
 import { isCountersignError } from '../errors.js';
 import { artifactHashAlgorithm, expectedArtifactDigest } from '../statement/payload.js';
-import { statementEntry } from '../receipts/entry.js';
+import { statementEntryHex } from '../receipts/entry.js';
 import type { ReceiptSignatureCache } from '../receipts/signature-cache.js';
 import { parseSignedStatement, verifyStatementSignature, type SignedStatement } from '../statement/signed-statement.js';
 import { checkStatementValidAt, formatNumericDate } from '../statement/validity-period.js';
@@ -35,7 +35,26 @@ export interface VerifyStatementInput {
   receiptSignatures?: ReceiptSignatureCache;
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+// A batch judges every statement at the same time, and most reasons come from a handful of values:
+// such phrases are made once, not per statement.
+let lastValidAt = { ms: NaN, when: '', text: '' };
+function validAtPhrase(at: Date, when: string): string {
+  const ms = at.getTime();
+  if (ms !== lastValidAt.ms || when !== lastValidAt.when) lastValidAt = { ms, when, text: `valid at ${at.toISOString()} (${when})` };
+  return lastValidAt.text;
+}
+
+// Reasons made only of names countersign defines (algorithm, payload kind): one string per combination.
+const phrases = new Map<string, Map<string, string>>();
+function fixedPhrase(first: string, second: string, make: () => string): string {
+  let inner = phrases.get(first);
+  if (!inner) phrases.set(first, (inner = new Map()));
+  let phrase = inner.get(second);
+  if (phrase === undefined) inner.set(second, (phrase = make()));
+  return phrase;
+}
 
 function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
   const algorithm = artifactHashAlgorithm(statement.payload);
@@ -112,7 +131,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   if (allowed) verdict.pass('subject', sub);
   else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
 
-  if (key.ok) verdict.pass('key-validity', `valid at ${at.toISOString()} (${when})`);
+  if (key.ok) verdict.pass('key-validity', validAtPhrase(at, when));
   else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
   else verdict.skip('key-validity', 'no trusted key');
 
@@ -122,7 +141,8 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   }
   try {
     verifyStatementSignature(statement, key.publicKey);
-    verdict.pass('statement-signature', `${statement.algorithm.name} signature verifies`);
+    const name = statement.algorithm.name;
+    verdict.pass('statement-signature', fixedPhrase(name, 'signature', () => `${name} signature verifies`));
   } catch (error) {
     if (!isCountersignError(error)) throw error;
     verdict.fail('statement-signature', error.message);
@@ -131,6 +151,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
 
 /** One record per service entry: a receipt repeated or re-encoded names the same entry. */
 function distinctEntries(receipts: readonly CountedReceipt[]): CountedReceipt[] {
+  if (receipts.length === 0) return [];
   const seen = new Set<string>();
   return receipts.filter((receipt) => {
     const key = JSON.stringify([receipt.issuer ?? null, receipt.entryId]);
@@ -153,12 +174,14 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     if (!isCountersignError(error)) throw error;
     return verdict.fail('statement-format', error.message).build();
   }
-  verdict.pass('statement-format', `${statement.algorithm.name} signed statement, ${statement.payload.kind} payload`);
+  const { name } = statement.algorithm;
+  const { kind } = statement.payload;
+  verdict.pass('statement-format', fixedPhrase(name, kind, () => `${name} signed statement, ${kind} payload`));
   checkArtifact(verdict, statement, input.artifact);
 
   const receipts = checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
-  const registeredAt = Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
+  const registeredAt = receipts.verified.length === 0 ? Infinity : Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
   const when = Number.isFinite(registeredAt) ? 'registration time' : 'verification time';
   checkIssuer(verdict, statement, input.policy, at, when);
@@ -171,7 +194,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
     subject: sub,
     algorithm: statement.algorithm.name,
     issuedAt: iat,
-    statementHash: hex(statementEntry(statement.message)),
+    statementHash: statementEntryHex(statement.message),
     receipts: distinctEntries(receipts.verified).map((receipt) => ({
       service: receipt.issuer,
       kid: receipt.kid,
