@@ -3,7 +3,6 @@ import { LocalSigner, decodeSign1, encodeSign1, keyIdOf, publicJwkOf, restrictKe
 import { SHA256 } from '../src/digest/hash-algorithms.js';
 import { MemoryTree } from '../src/merkle/index.js';
 import {
-  ReceiptError,
   ReceiptSignatureCache,
   ccfReceipt,
   embedReceipts,
@@ -20,19 +19,9 @@ import {
 import { createSignedStatement } from '../src/statement/index.js';
 import { addIssuer, addService, emptyPolicy, type TrustPolicy } from '../src/trust/index.js';
 import { verifyStatement } from '../src/verify/index.js';
+import { errorCode } from './error-code.js';
 
 const sha256 = (text: string): Uint8Array => new Uint8Array(createHash('sha256').update(text).digest());
-
-/** The ReceiptError code `fn` throws, or 'ok'. */
-function receiptCode(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ReceiptError) return error.code;
-    throw error;
-  }
-}
 
 function flipByte(bytes: Uint8Array, index: number): Uint8Array {
   const copy = bytes.slice();
@@ -79,7 +68,7 @@ beforeAll(async () => {
 /** A cache that has verified the batch's shared signature once, for statement 0. */
 function warmCache(): ReceiptSignatureCache {
   const cache = new ReceiptSignatureCache();
-  expect(receiptCode(() => verifyInclusionReceipt(batch.receipts[0]!, batch.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('ok');
+  expect(errorCode(() => verifyInclusionReceipt(batch.receipts[0]!, batch.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('ok');
   expect(cache.size).toBe(1);
   return cache;
 }
@@ -97,12 +86,12 @@ describe('the receipt signature cache of a batch', () => {
   it('verifies afresh, and fails, a receipt whose root differs: another statement, or a proof changed in one byte', () => {
     const cache = warmCache();
     // Receipt 0 shown with statement 1: same header and signature, another leaf, so another root.
-    expect(receiptCode(() => verifyInclusionReceipt(batch.receipts[0]!, batch.statements[1]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+    expect(errorCode(() => verifyInclusionReceipt(batch.receipts[0]!, batch.statements[1]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
     const message = decodeSign1(batch.receipts[0]!);
     const proofs = (message.unprotectedHeader.get(396) as Map<number, Uint8Array[]>).get(-1)!;
     // The proof's last byte is in its last path hash.
     const alteredProof = encodeSign1({ ...message, unprotectedHeader: new Map([[396, new Map([[-1, [flipByte(proofs[0]!, proofs[0]!.length - 1)]]])]]) });
-    expect(receiptCode(() => verifyInclusionReceipt(alteredProof, batch.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+    expect(errorCode(() => verifyInclusionReceipt(alteredProof, batch.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
     expect(cache.hits).toBe(0);
   });
 
@@ -111,7 +100,7 @@ describe('the receipt signature cache of a batch', () => {
     const message = decodeSign1(batch.receipts[1]!);
     const at = Buffer.from(message.protectedBytes).indexOf(Buffer.from(ISSUER)) + ISSUER.length - 1; // the issuer's last letter
     const altered = encodeSign1({ ...message, protectedBytes: flipByte(message.protectedBytes, at) });
-    expect(receiptCode(() => verifyInclusionReceipt(altered, batch.statements[1]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+    expect(errorCode(() => verifyInclusionReceipt(altered, batch.statements[1]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
     expect(cache.hits).toBe(0);
   });
 
@@ -120,7 +109,7 @@ describe('the receipt signature cache of a batch', () => {
     const message = decodeSign1(batch.receipts[2]!);
     for (const index of [0, message.signature.length - 1]) {
       const altered = encodeSign1({ ...message, signature: flipByte(message.signature, index) });
-      expect(receiptCode(() => verifyInclusionReceipt(altered, batch.statements[2]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+      expect(errorCode(() => verifyInclusionReceipt(altered, batch.statements[2]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
     }
     expect(cache.hits).toBe(0);
   });
@@ -128,26 +117,26 @@ describe('the receipt signature cache of a batch', () => {
   it('verifies afresh, and fails, a receipt checked with another key, or the same key bytes published for another algorithm', () => {
     const cache = warmCache();
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
-    expect(receiptCode(() => verifyInclusionReceipt(batch.receipts[3]!, batch.statements[3]!, resolverFor(otherKey), { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+    expect(errorCode(() => verifyInclusionReceipt(batch.receipts[3]!, batch.statements[3]!, resolverFor(otherKey), { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
     // The same SubjectPublicKeyInfo, imported from a JWK whose alg is ES384: it may not verify ES256.
     const sameBytesOtherAlg = restrictKeyToAlgorithm(createPublicKey({ key: { ...publicJwkOf(serviceKeys.publicKey), alg: 'ES384' }, format: 'jwk' }), 'ES384');
-    expect(receiptCode(() => verifyInclusionReceipt(batch.receipts[3]!, batch.statements[3]!, resolverFor(sameBytesOtherAlg), { signatureCache: cache }))).toBe('RECEIPT_KEY_MISMATCH');
+    expect(errorCode(() => verifyInclusionReceipt(batch.receipts[3]!, batch.statements[3]!, resolverFor(sameBytesOtherAlg), { signatureCache: cache }))).toBe('RECEIPT_KEY_MISMATCH');
     expect(cache.hits).toBe(0);
     // The same key in another object is the same check: answered from the cache.
     const sameKey = createPublicKey({ key: serviceKeys.publicKey.export({ type: 'spki', format: 'der' }), format: 'der', type: 'spki' });
-    expect(receiptCode(() => verifyInclusionReceipt(batch.receipts[3]!, batch.statements[3]!, resolverFor(sameKey), { signatureCache: cache }))).toBe('ok');
+    expect(errorCode(() => verifyInclusionReceipt(batch.receipts[3]!, batch.statements[3]!, resolverFor(sameKey), { signatureCache: cache }))).toBe('ok');
     expect(cache.hits).toBe(1);
   });
 
   it('holds at most its capacity, oldest out first, and what it let go is verified again', async () => {
     const cache = new ReceiptSignatureCache(2);
     const batches = [batch, await batchOf(['e.tgz'], 1_760_000_200), await batchOf(['f.tgz'], 1_760_000_300)];
-    for (const each of batches) expect(receiptCode(() => verifyInclusionReceipt(each.receipts[0]!, each.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('ok');
+    for (const each of batches) expect(errorCode(() => verifyInclusionReceipt(each.receipts[0]!, each.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('ok');
     expect(cache.size).toBe(2);
     expect(cache.hits).toBe(0);
-    expect(receiptCode(() => verifyInclusionReceipt(batches[0]!.receipts[1]!, batches[0]!.statements[1]!, resolveKey, { signatureCache: cache }))).toBe('ok');
+    expect(errorCode(() => verifyInclusionReceipt(batches[0]!.receipts[1]!, batches[0]!.statements[1]!, resolveKey, { signatureCache: cache }))).toBe('ok');
     expect(cache.hits).toBe(0); // evicted, so checked again
-    expect(receiptCode(() => verifyInclusionReceipt(batches[2]!.receipts[0]!, batches[2]!.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('ok');
+    expect(errorCode(() => verifyInclusionReceipt(batches[2]!.receipts[0]!, batches[2]!.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('ok');
     expect(cache.hits).toBe(1);
     expect(() => new ReceiptSignatureCache(0)).toThrow(RangeError);
   });
@@ -156,7 +145,7 @@ describe('the receipt signature cache of a batch', () => {
     const cache = new ReceiptSignatureCache();
     const message = decodeSign1(batch.receipts[0]!);
     const forged = encodeSign1({ ...message, signature: flipByte(message.signature, 7) });
-    for (let i = 0; i < 3; i++) expect(receiptCode(() => verifyInclusionReceipt(forged, batch.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+    for (let i = 0; i < 3; i++) expect(errorCode(() => verifyInclusionReceipt(forged, batch.statements[0]!, resolveKey, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
     expect(cache.size).toBe(0);
   });
 });
@@ -172,12 +161,12 @@ describe('the cache with vds 2 (CCF) receipts', () => {
     const ledger = Array.from({ length: 5 }, (_, i) => sha256(`transaction ${i}`));
     const receipt = await ccfReceipt({ signer: mstSigner, issuer: 'mst.example', issuedAt: 1_760_000_100, statement, ledger, view: 2, seqno: 9 });
     const cache = new ReceiptSignatureCache();
-    expect(receiptCode(() => verifyCcfReceipt(receipt, statement, mstResolve, { signatureCache: cache }))).toBe('ok');
-    expect(receiptCode(() => verifyReceipt(receipt, other, mstResolve, { signatureCache: cache }))).toBe('RECEIPT_NOT_FOR_STATEMENT');
+    expect(errorCode(() => verifyCcfReceipt(receipt, statement, mstResolve, { signatureCache: cache }))).toBe('ok');
+    expect(errorCode(() => verifyReceipt(receipt, other, mstResolve, { signatureCache: cache }))).toBe('RECEIPT_NOT_FOR_STATEMENT');
     expect(cache.hits).toBe(1);
     const message = decodeSign1(receipt);
     const forged = encodeSign1({ ...message, signature: flipByte(message.signature, 0) });
-    expect(receiptCode(() => verifyCcfReceipt(forged, statement, mstResolve, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
+    expect(errorCode(() => verifyCcfReceipt(forged, statement, mstResolve, { signatureCache: cache }))).toBe('RECEIPT_BAD_SIGNATURE');
   });
 });
 

@@ -406,12 +406,12 @@ export function concatEncodedAround(prefix: Uint8Array, value: Encodable, ...aft
     for (const part of after) total += byteStringHeadLength(part.length) + part.length;
     const bytes = new Uint8Array(total);
     bytes.set(prefix, 0);
-    let offset = writeByteStringHeadInto(bytes, prefix.length, encoded.length);
+    let offset = writeByteStringHead(bytes, prefix.length, encoded.length);
     const start = offset;
     bytes.set(encoded, offset);
     offset += encoded.length;
     for (const part of after) {
-      offset = writeByteStringHeadInto(bytes, offset, part.length);
+      offset = writeByteStringHead(bytes, offset, part.length);
       bytes.set(part, offset);
       offset += part.length;
     }
@@ -421,8 +421,8 @@ export function concatEncodedAround(prefix: Uint8Array, value: Encodable, ...aft
   }
 }
 
-/** Writes the shortest head of a byte string of `length` at `offset` of `out`; returns where the content starts. */
-function writeByteStringHeadInto(out: Uint8Array, offset: number, length: number): number {
+/** Writes the shortest head of a byte string of `length` at `offset` of `out`; returns where its content starts. */
+export function writeByteStringHead(out: Uint8Array, offset: number, length: number): number {
   if (length < 24) {
     out[offset] = 0x40 | length;
     return offset + 1;
@@ -431,6 +431,12 @@ function writeByteStringHeadInto(out: Uint8Array, offset: number, length: number
     out[offset] = 0x58;
     out[offset + 1] = length;
     return offset + 2;
+  }
+  if (length <= 0xffff) {
+    out[offset] = 0x59;
+    out[offset + 1] = length >> 8;
+    out[offset + 2] = length & 0xff;
+    return offset + 3;
   }
   const head = byteStringHead(length);
   out.set(head, offset);

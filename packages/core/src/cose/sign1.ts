@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { CborReader, byteStringHead, byteStringHeadLength, concatEncoded, concatEncodedAround, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
+import { CborReader, byteStringHeadLength, writeByteStringHead, concatEncoded, concatEncodedAround, decode, encode, type CborMap, type CborValue, type DecodeLimits, type Encodable } from '../cbor/index.js';
 import { CborError } from '../cbor/errors.js';
 import { algorithmById, type SignatureAlgorithm } from './algorithms.js';
 import { CoseError } from './errors.js';
@@ -154,28 +154,6 @@ function putByteString(out: Uint8Array, offset: number, bytes: Uint8Array): numb
   const start = writeByteStringHead(out, offset, bytes.length);
   out.set(bytes, start);
   return start + bytes.length;
-}
-
-/** Writes the shortest head of a byte string of `length` at `offset`; returns where its content starts. */
-function writeByteStringHead(out: Uint8Array, offset: number, length: number): number {
-  if (length < 24) {
-    out[offset] = 0x40 | length;
-    return offset + 1;
-  }
-  if (length <= 0xff) {
-    out[offset] = 0x58;
-    out[offset + 1] = length;
-    return offset + 2;
-  }
-  if (length <= 0xffff) {
-    out[offset] = 0x59;
-    out[offset + 1] = length >> 8;
-    out[offset + 2] = length & 0xff;
-    return offset + 3;
-  }
-  const head = byteStringHead(length);
-  out.set(head, offset);
-  return offset + head.length;
 }
 
 /** Bytes a byte string of `length` takes, head included. */
