@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { monitorFailure, monitorLog, readPolicyFile } from '@countersign/steps';
+import { monitorFailure, monitorLog, readPolicyFile, writeOutput } from '@countersign/steps';
 import { flag, lines, optional, required } from '../inputs.js';
 import { runAction } from '../run.js';
 import { scrapiClientFromInputs } from '../scrapi-client.js';
@@ -29,7 +28,7 @@ await runAction(async (host) => {
       host,
     );
     const reportPath = optional('report-path') ?? 'countersign-monitor-report.json';
-    await writeFile(reportPath, `${JSON.stringify(result, null, 2)}\n`);
+    await writeOutput(reportPath, `${JSON.stringify(result, null, 2)}\n`);
     host.setOutput('report-path', reportPath);
     const failure = monitorFailure(result);
     if (failure) throw failure;
