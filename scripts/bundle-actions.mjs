@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
-export const STEPS = ['sign', 'log', 'verify-receipt', 'rotate-key', 'gate'];
+export const STEPS = ['sign', 'log', 'verify-receipt', 'rotate-key', 'gate', 'monitor'];
 
 const entryPoints = Object.fromEntries(STEPS.map((step) => [`${step}/index`, `packages/github/src/entries/${step}.ts`]));
 // The verify step starts its worker from the file beside its own module, and in a bundle that module is a chunk.

@@ -35,7 +35,7 @@ function reachedSources(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-const READERS = /\b(?:optional|required|flag|globs|oneOf|positiveNumber)\('([a-z0-9-]+)'/g;
+const READERS = /\b(?:optional|required|flag|globs|lines|oneOf|positiveNumber)\('([a-z0-9-]+)'/g;
 const SET_OUTPUT = /setOutput\('([a-z0-9-]+)'/g;
 const stepSource = (name: string) => join(REPO_ROOT, 'packages/steps/src/steps', name);
 
@@ -45,6 +45,7 @@ const ACTIONS = [
   { step: 'verify-receipt', path: 'actions/verify-receipt/action.yml', steps: ['verify.ts', 'verify-step.ts'] },
   { step: 'rotate-key', path: 'actions/rotate-key/action.yml', steps: ['rotate-key.ts'] },
   { step: 'gate', path: 'action.yml', steps: ['release.ts', 'sign.ts', 'verify.ts'] },
+  { step: 'monitor', path: 'actions/monitor/action.yml', steps: ['monitor.ts'] },
 ];
 
 describe.each(ACTIONS)('$path', ({ step, path, steps }) => {

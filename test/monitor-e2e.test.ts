@@ -2,6 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statementEntry } from '@countersign/core';
 import { countersign, expectOneLineError, scratchDir, type CliRun } from './cli-harness.js';
+import { keygen as keygenIn, release, signAndLog as signAndLogIn, signAndLogMany as signAndLogManyIn, trustPolicy, type Registered, type TestSigner } from './monitor-harness.js';
 import { startServer, type RunningServer } from './serve-harness.js';
 
 const { dir, cleanup } = scratchDir('monitor');
@@ -23,32 +24,9 @@ interface MonitorJson {
   treeSize: number | null;
 }
 
-function keygen(name: string, commonName: string): { key: string; chain: string; keyId: string; issuer: string } {
-  const run = countersign(['keygen', '--out', at(`${name}.pem`), '--self-signed-cert', commonName, '--json']);
-  expect(run.status).toBe(0);
-  const { keyId, issuer } = JSON.parse(run.stdout) as { keyId: string; issuer: string };
-  return { key: at(`${name}.pem`), chain: at(`${name}.crt.pem`), keyId, issuer };
-}
-
-let artifacts = 0;
-/** Signs a fresh artifact (or `file` again) and registers it; returns its digest and entry id. */
-function signAndLog(signer: { key: string; chain: string }, url: string, existing?: string): { file: string; digest: string; entryId: string } {
-  const file = existing ?? at(`artifact-${artifacts++}.tgz`);
-  if (!existing) writeFileSync(file, `artifact ${file} ${Math.random()}`);
-  const signed = countersign(['sign', file, '--key', signer.key, '--x5chain', signer.chain, '--json']);
-  expect(signed.status).toBe(0);
-  const logged = countersign(['log', `${file}.cose`, '--service', url, '--json']);
-  expect(logged.status).toBe(0);
-  return { file, digest: (JSON.parse(signed.stdout) as Array<{ digest: string }>)[0]!.digest, entryId: (JSON.parse(logged.stdout) as Array<{ entryId: string }>)[0]!.entryId };
-}
-
-/** Signs and registers `count` fresh artifacts with two commands. */
-function signAndLogMany(signer: { key: string; chain: string }, url: string, count: number): void {
-  const files = Array.from({ length: count }, () => at(`artifact-${artifacts++}.tgz`));
-  for (const file of files) writeFileSync(file, `artifact ${file} ${Math.random()}`);
-  expect(countersign(['sign', ...files, '--key', signer.key, '--x5chain', signer.chain]).status).toBe(0);
-  expect(countersign(['log', ...files.map((file) => `${file}.cose`), '--service', url]).status).toBe(0);
-}
+const keygen = (name: string, commonName: string): TestSigner => keygenIn(dir, name, commonName);
+const signAndLog = (signer: TestSigner, url: string, existing?: string): Registered => signAndLogIn(dir, signer, url, existing);
+const signAndLogMany = (signer: TestSigner, url: string, count: number): void => signAndLogManyIn(dir, signer, url, count);
 
 const signer = keygen('release', 'Release Signing');
 const outsider = keygen('outsider', 'Someone Else');
@@ -68,9 +46,7 @@ const monitorJson = (extra: string[] = []): { run: CliRun; result: MonitorJson }
 beforeAll(async () => {
   server = await startServer(['--data', at('ledger-a'), '--key', serviceKey, '--issuer', 'ledger.test']);
   port = new URL(server.url).port;
-  expect(countersign(['trust', 'init', '--out', policy]).status).toBe(0);
-  expect(countersign(['trust', 'add-issuer', '--policy', policy, '--iss', signer.issuer]).status).toBe(0);
-  expect(countersign(['trust', 'add-service', '--policy', policy, '--url', server.url]).status).toBe(0);
+  trustPolicy(policy, signer.issuer, server.url);
 });
 afterAll(async () => {
   await server?.stop();
@@ -78,16 +54,12 @@ afterAll(async () => {
 });
 
 describe('countersign monitor against countersign serve', () => {
-  const releases: Array<{ file: string; digest: string; entryId: string }> = [];
+  const releases: Registered[] = [];
   let rogue: { digest: string; entryId: string };
   let unwatched: { entryId: string };
 
   it('knows the releases registered through the normal path, with the lockfile updated', () => {
-    for (let i = 0; i < 2; i++) {
-      const release = signAndLog(signer, server.url);
-      expect(countersign(['verify', release.file, '--trust', policy, '--lock', lock, '--update-lock']).status).toBe(0);
-      releases.push(release);
-    }
+    for (let i = 0; i < 2; i++) releases.push(release(dir, signer, server.url, policy, lock));
     const { run, result } = monitorJson();
     expect(run.status).toBe(0);
     expect(result).toEqual({ scanned: 2, known: 2, alerts: [], treeSize: 2 });
@@ -109,6 +81,7 @@ describe('countersign monitor against countersign serve', () => {
     rogue = signAndLog(signer, server.url);
     unwatched = signAndLog(outsider, server.url);
     copyFileSync(state, at('state-copy.json'));
+    copyFileSync(state, at('state-before-rogue.json'));
     const { run, result } = monitorJson();
     expect(run.status).toBe(1);
     expect(result.scanned).toBe(2);
@@ -132,6 +105,24 @@ describe('countersign monitor against countersign serve', () => {
     const { run, result } = monitorJson();
     expect(run.status).toBe(0);
     expect(result).toEqual({ scanned: 0, known: 0, alerts: [], treeSize: 4 });
+  });
+
+  it('--start-at-end: a first run records the end of the log (its verified head) without reading its history; with a state it changes nothing', () => {
+    const fresh = at('state-start-at-end.json');
+    const first = monitor(['--json', '--start-at-end'], fresh);
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({ scanned: 0, known: 0, alerts: [], treeSize: 4, startedAtEnd: { skipped: 4, lastEntryId: '3' } });
+    const plain = monitor(['--start-at-end'], at('state-plain.json'));
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr).toMatch(/started at the end of the log, 4 earlier entries not read \(last: 3\)/);
+    expect(JSON.parse(readFileSync(fresh, 'utf8'))).toEqual(JSON.parse(readFileSync(state, 'utf8')));
+    const next = monitor(['--json', '--start-at-end'], fresh);
+    expect(JSON.parse(next.stdout)).toEqual({ scanned: 0, known: 0, alerts: [], treeSize: 4 });
+
+    const saved = monitor(['--json', '--start-at-end'], at('state-before-rogue.json'));
+    expect(saved.status).toBe(1);
+    expect((JSON.parse(saved.stdout) as MonitorJson).alerts).toEqual([expect.objectContaining({ entryId: rogue.entryId, kind: 'unexpected' })]);
   });
 
   it('watches only the issuers named, and a key given with --key whatever issuer its statement claims', () => {

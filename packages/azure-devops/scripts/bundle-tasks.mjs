@@ -13,6 +13,7 @@ export const TASKS = {
   log: 'CountersignLog',
   'verify-receipt': 'CountersignVerifyReceipt',
   'rotate-key': 'CountersignRotateKey',
+  monitor: 'CountersignMonitor',
 };
 
 // azure-pipelines-task-lib (and some Azure SDK code) is CommonJS: in an ES module bundle it still

@@ -18,6 +18,8 @@ const TASK_INPUT: Partial<Record<StepInput, string>> = {
   serviceIdentity: 'serviceIdentity',
   issuer: 'issuer',
   key: 'key',
+  known: 'known',
+  state: 'statePath',
 };
 
 /**

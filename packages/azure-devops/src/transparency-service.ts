@@ -29,9 +29,14 @@ export function serviceOpener(inputs: ServiceInputs, host: Host): ServiceOpener 
   if (inputs.ledgerDir !== undefined) throw new TaskError('TASK_INPUT_INVALID', 'ledgerDir', 'is for the embedded ledger: leave serviceUrl empty to use it');
   const url = inputs.url;
   return async () => {
-    const client = new ScrapiClient({ url, timeoutMs: inputs.timeoutMs, serviceIdentity: await serviceIdentity(url, inputs.serviceIdentity, host), tokenProvider: await tokenProvider(inputs.connectionId, host) });
+    const client = await openScrapiClient({ ...inputs, url }, host);
     return { service: client, close: () => client.close() };
   };
+}
+
+/** The SCRAPI client for a service URL: its pinned identity, and a bearer token when a service connection is named. */
+export async function openScrapiClient(inputs: ServiceInputs & { url: string }, host: Host): Promise<ScrapiClient> {
+  return new ScrapiClient({ url: inputs.url, timeoutMs: inputs.timeoutMs, serviceIdentity: await serviceIdentity(inputs.url, inputs.serviceIdentity, host), tokenProvider: await tokenProvider(inputs.connectionId, host) });
 }
 
 async function tokenProvider(connectionId: string | undefined, host: Host): Promise<(() => Promise<string>) | undefined> {

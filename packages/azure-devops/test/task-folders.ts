@@ -10,6 +10,7 @@ export const TASK_FOLDERS: Record<string, string> = {
   log: 'CountersignLog',
   'verify-receipt': 'CountersignVerifyReceipt',
   'rotate-key': 'CountersignRotateKey',
+  monitor: 'CountersignMonitor',
 };
 
 export interface TaskJson {

@@ -13,6 +13,7 @@ const STEP_OUTPUTS: Record<string, string[]> = {
   log: ['entry-ids', 'transparent-statement-paths'],
   'verify-receipt': ['verified'],
   'rotate-key': ['new-key-version', 'previous-key-version', 'registered-at', 'entry-id', 'statement-path'],
+  monitor: ['scanned', 'alerts', 'tree-size'],
 };
 
 function entrySource(entry: string): string {

@@ -13,6 +13,11 @@ export function required(name: string): string {
   return value;
 }
 
+/** A multi-line input: one value a line, blank lines and # comments dropped. */
+export function lines(name: string): string[] {
+  return core.getMultilineInput(name).filter((line) => !line.startsWith('#'));
+}
+
 /** YAML's spellings of true and false, as @actions/core accepts them, with the input named when it is neither. */
 export function flag(name: string): boolean {
   const value = optional(name);

@@ -17,6 +17,8 @@ const INPUTS: Partial<Record<StepInput, string>> = {
   serviceIdentity: 'service-identity',
   issuer: 'issuer',
   key: 'key',
+  known: 'known',
+  state: 'state-path',
 };
 
 /** The one line a failed step ends with: the step's own reason, with the input at fault named; never a stack trace. */

@@ -163,6 +163,41 @@ describe('monitor over a CCF service (no tree heads)', () => {
   });
 });
 
+describe('monitor with startAtEnd over a CCF service', () => {
+  it('with no state file saves the last listed entry without fetching any; later runs read only what follows; a state file makes it no different', async () => {
+    const log = new CcfLog();
+    await register(log, '4.1', (await statementBy(ours)).statement);
+    await register(log, '4.2', (await statementBy(ours)).statement);
+    const state = at('start-at-end-state.json');
+    const input = (): MonitorInput => ({ log, serviceUrl: 'https://mst.example', policy, statePath: state, startAtEnd: true });
+
+    const host = new RecordingHost();
+    const first = await monitorLog(input(), host);
+    expect(first).toEqual({ scanned: 0, known: 0, alerts: [], treeSize: null, startedAtEnd: { skipped: 2, lastEntryId: '4.2' } });
+    expect(log.fetched).toEqual([]);
+    expect(host.outputs).toEqual({ scanned: '0', alerts: '0', 'tree-size': '' });
+    expect(host.summaries.join('')).toContain('2 earlier entries were not read');
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ version: 1, service: 'https://mst.example', lastEntryId: '4.2', lastSequenceNumber: 2 });
+
+    const rogue = await statementBy(ours);
+    await register(log, '4.3', rogue.statement);
+    const next = await monitorLog(input(), new RecordingHost());
+    expect(next.startedAtEnd).toBeUndefined();
+    expect(next.alerts).toEqual([expect.objectContaining({ entryId: '4.3', kind: 'unexpected', digest: rogue.digest })]);
+    expect(log.fetched).toEqual(['4.3']);
+  });
+
+  it('over an empty log saves a state without a position, so the next run reads from the start', async () => {
+    const log = new CcfLog();
+    const state = at('start-at-end-empty.json');
+    const result = await monitorLog({ log, serviceUrl: 'https://mst.example', policy, statePath: state, startAtEnd: true }, new RecordingHost());
+    expect(result.startedAtEnd).toEqual({ skipped: 0, lastEntryId: null });
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ version: 1, service: 'https://mst.example' });
+    await register(log, '1.1', (await statementBy(ours)).statement);
+    expect((await monitorLog({ log, serviceUrl: 'https://mst.example', policy, statePath: state, startAtEnd: true }, new RecordingHost())).alerts).toHaveLength(1);
+  });
+});
+
 describe('monitor against a service that is down', () => {
   it('stops after a bounded number of entries the service failed to serve, saving nothing', async () => {
     const down = new CcfLog();

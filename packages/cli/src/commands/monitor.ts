@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { alertLine, monitorLog, readPolicyFile } from '@countersign/steps';
-import { listOption, requiredOption, stringOption } from '../args.js';
+import { flag, listOption, requiredOption, stringOption } from '../args.js';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
@@ -10,7 +10,7 @@ export const monitorCommand: Command = {
   name: 'monitor',
   summary: 'read what a transparency log registered since the last run and alert on what no release of ours made',
   help: `Usage: countersign monitor --service URL --trust trust.json [--issuer ISS]... [--key KID]...
-                           [--lock countersign.lock.json] [--known FILE] [--state FILE] [--json]
+                           [--lock countersign.lock.json] [--known FILE] [--state FILE] [--start-at-end] [--json]
                            [--service-identity FILE | --service-identity-url URL] [--azure-credential C] [--api-version V]
 
 Reads every entry the service registered since the last run (GET /entries/txIds, then each entry's
@@ -36,6 +36,10 @@ and is read again on the next run.
   --state FILE   where the run starts and where it saves where it stopped: the last entry id and its
                  sequence number, the last verified tree head, entries to read again (default
                  ${DEFAULT_MONITOR_STATE}); one file per service. Not saved when the log is inconsistent
+  --start-at-end when there is no state file yet: save where the log ends now (for services with tree
+                 heads, the verified current head) without reading the entries before it, say so, and
+                 exit 0; for a log with history that no lockfile or known list pins. With a state file
+                 it changes nothing
   --json         print {"scanned", "known", "alerts": [{"entryId", "issuer", "subject", "digest",
                  "registeredAt", "kind", "reason"}], "treeSize"} (treeSize: null without tree heads)
 Without --json, one line per alert on standard output: entry id, issuer, subject, digest,
@@ -50,6 +54,7 @@ Exit codes: 0 nothing unexpected, 1 an alert, 2 wrong usage, unreadable input or
     lock: { type: 'string' },
     known: { type: 'string' },
     state: { type: 'string' },
+    'start-at-end': { type: 'boolean' },
     ...SERVICE_OPTIONS,
     ...JSON_OPTION,
   },
@@ -69,6 +74,7 @@ Exit codes: 0 nothing unexpected, 1 an alert, 2 wrong usage, unreadable input or
           lockfile: stringOption(args, 'lock'),
           known: stringOption(args, 'known'),
           statePath: stringOption(args, 'state') ?? DEFAULT_MONITOR_STATE,
+          startAtEnd: flag(args, 'start-at-end'),
         },
         context.host,
       );

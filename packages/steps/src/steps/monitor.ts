@@ -5,10 +5,11 @@ import type { EntryLog } from '../monitor/entry-log.js';
 import { classify, loadExpectations, type Expectations } from '../monitor/expectations.js';
 import { readEntry, type ReceiptCheck } from '../monitor/read-entry.js';
 import { receiptCheckOf, serviceRuleOf, serviceUrlKey } from '../monitor/service-rule.js';
-import { MAX_UNRESOLVED, readMonitorState, writeMonitorState, type MonitorState } from '../monitor/state.js';
+import { MAX_UNRESOLVED, MONITOR_STATE_VERSION, readMonitorState, writeMonitorState, type MonitorState } from '../monitor/state.js';
 import { currentTreeHead, type TreeHead } from '../monitor/tree-heads.js';
 import { monitorWatchList, watchedBecause, type WatchList } from '../monitor/watch.js';
 import { sequenceNumberOf, viewOf, type ListingLimits } from '../transparency/entry-listing.js';
+import { exists } from '../io/files.js';
 import { mapBounded } from './bounded-pool.js';
 
 export interface MonitorInput {
@@ -26,6 +27,12 @@ export interface MonitorInput {
   known?: string;
   /** Where the run starts from and where it saves where it stopped. */
   statePath: string;
+  /**
+   * With no state file yet: record where the log ends now (and, vds 1, its verified tree head)
+   * without classifying the history, so that a log with years of entries starts watching today.
+   * With a state file it changes nothing.
+   */
+  startAtEnd?: boolean;
   /** Entries fetched at once (default 16). */
   concurrency?: number;
   listing?: ListingLimits;
@@ -51,6 +58,8 @@ export interface MonitorResult {
   alerts: MonitorAlert[];
   /** The verified tree size (vds 1 services); null for services without tree heads. */
   treeSize: number | null;
+  /** Set when startAtEnd recorded the end of the log instead of reading it: the entries passed over and the last one. */
+  startedAtEnd?: { skipped: number; lastEntryId: string | null };
 }
 
 export const DEFAULT_MONITOR_CONCURRENCY = 16;
@@ -172,6 +181,7 @@ async function* nothing(): AsyncGenerator<string[]> {}
  */
 export async function monitorLog(input: MonitorInput, host: Host): Promise<MonitorResult> {
   const service = serviceUrlKey(input.serviceUrl);
+  const firstRun = !(await exists(input.statePath));
   const state = await readMonitorState(input.statePath, service);
   const expectations = await loadExpectations(input.lockfile, input.known);
   const watch = monitorWatchList(input.policy, input.issuers ?? [], input.keys ?? []);
@@ -188,6 +198,7 @@ export async function monitorLog(input: MonitorInput, host: Host): Promise<Monit
     run.roots.set(head.treeSize, head.rootHash);
     if (state.treeHead) run.roots.set(state.treeHead.treeSize, state.treeHead.rootHash);
   }
+  if (firstRun && input.startAtEnd) return startAtEnd(input, head, result, host, service);
 
   const saved = state.lastEntryId !== undefined ? { id: state.lastEntryId, seqno: state.lastSequenceNumber as number } : undefined;
   // A vds 1 log's sequence numbers are its leaf indices: list exactly what the verified head covers.
@@ -237,6 +248,36 @@ export async function monitorLog(input: MonitorInput, host: Host): Promise<Monit
   return finish(result, alerts, host, service);
 }
 
+/**
+ * The first run of startAtEnd: the last entry the log lists now (up to the verified head's size for
+ * vds 1) is saved as where this run stopped, and nothing before it is read or classified.
+ */
+async function startAtEnd(input: MonitorInput, head: TreeHead | undefined, result: MonitorResult, host: Host, service: string): Promise<MonitorResult> {
+  let last: { id: string; seqno: number } | undefined;
+  let count = 0;
+  const range = head ? { from: head.treeSize - 1, to: head.treeSize - 1 } : {};
+  if (!head || head.treeSize > 0) {
+    for await (const page of input.log.entryIdPages(range, input.listing)) {
+      count += page.length;
+      const id = page.at(-1);
+      if (id === undefined) continue;
+      const seqno = sequenceNumberOf(id);
+      if (seqno === undefined) throw new TransparencyError('TS_PROTOCOL', `${input.log.name}: entry id "${id}" is neither a sequence number nor a view.seqno transaction id, so a monitor cannot tell where it stopped`);
+      last = { id, seqno };
+    }
+  }
+  const skipped = head ? head.treeSize : count;
+  await writeMonitorState(input.statePath, {
+    version: MONITOR_STATE_VERSION,
+    service,
+    ...(last ? { lastEntryId: last.id, lastSequenceNumber: last.seqno } : {}),
+    ...(head ? { treeHead: head } : {}),
+  });
+  result.startedAtEnd = { skipped, lastEntryId: last?.id ?? null };
+  host.info(`no state at ${input.statePath}: started at the end of the log, ${skipped} earlier entr${skipped === 1 ? 'y' : 'ies'} not read${last ? ` (last: ${last.id})` : ''}; later runs read only what comes after`);
+  return finish(result, [], host, service);
+}
+
 function finish(result: MonitorResult, alerts: MonitorAlert[], host: Host, service: string): MonitorResult {
   result.alerts = alerts;
   for (const alert of alerts) host.error(`${alert.kind}${alert.entryId === null ? '' : ` entry ${alert.entryId}`}: ${alert.reason}`);
@@ -251,7 +292,9 @@ function finish(result: MonitorResult, alerts: MonitorAlert[], host: Host, servi
 const cell = (text: string | null): string => (text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function monitorMarkdown(result: MonitorResult, service: string): string {
-  const lines = [`### countersign monitor: ${service}`, '', `Scanned ${result.scanned} entries, ${result.known} of ours, ${result.alerts.length} alert(s)${result.treeSize === null ? '' : `; tree size ${result.treeSize}`}.`, ''];
+  const lines = [`### countersign monitor: ${service}`, ''];
+  if (result.startedAtEnd) lines.push(`First run with start-at-end: ${result.startedAtEnd.skipped} earlier entries were not read; later runs read only entries after ${result.startedAtEnd.lastEntryId ?? 'the start of the log'}.`, '');
+  lines.push(`Scanned ${result.scanned} entries, ${result.known} of ours, ${result.alerts.length} alert(s)${result.treeSize === null ? '' : `; tree size ${result.treeSize}`}.`, '');
   if (result.alerts.length) {
     lines.push('| entry | issuer | subject | digest | registered | kind | reason |', '|---|---|---|---|---|---|---|');
     for (const alert of result.alerts) lines.push(`| ${[alert.entryId, alert.issuer, alert.subject, alert.digest, alert.registeredAt, alert.kind, alert.reason].map(cell).join(' | ')} |`);
