@@ -1,6 +1,7 @@
 // Start-up of each action bundle against bare `node -e 0`, under Node 20 (this process's node) and
 // Node 24 (what GitHub runs node24 actions with). Each bundle is given a pattern that matches
-// nothing, so it loads its whole start-up path, fails its first glob and exits.
+// nothing (the monitor: a trust policy that is absent), so it loads its whole start-up path, fails
+// its first input and exits.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ const NODES = [
   ['Node 20', process.execPath],
   ['Node 24', join(ROOT, 'tools/node24/node_modules/.bin/node')],
 ];
-const STEPS = ['sign', 'log', 'verify-receipt', 'rotate-key', 'gate'];
+const STEPS = ['sign', 'log', 'verify-receipt', 'rotate-key', 'gate', 'monitor'];
 const RUNS = 11;
 const MAX_RATIO = 3;
 
@@ -30,7 +31,7 @@ function medianMs(node, args, env, cwd) {
 
 export async function run({ log }) {
   const cwd = mkdtempSync(join(tmpdir(), 'countersign-bench-start-'));
-  const env = { PATH: process.env.PATH, 'INPUT_SUBJECT-PATH': 'absent/*.bin', 'INPUT_STATEMENT-PATH': 'absent/*.cose', INPUT_KEY: '' };
+  const env = { PATH: process.env.PATH, 'INPUT_SUBJECT-PATH': 'absent/*.bin', 'INPUT_STATEMENT-PATH': 'absent/*.cose', INPUT_KEY: '', 'INPUT_SERVICE-URL': 'http://127.0.0.1:9', 'INPUT_TRUST-POLICY': 'absent/trust.json' };
   const rows = [];
   try {
     for (const [label, node] of NODES) {
