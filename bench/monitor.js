@@ -246,6 +246,14 @@ export async function run({ log }) {
       if (nothing.scanned !== 0 || nothing.alerts.length !== 0) throw new Error(`the run with nothing new scanned ${nothing.scanned} and raised ${nothing.alerts.length} alerts`);
       runs.nothingNew.push(again.ms);
     }
+  } catch (error) {
+    let alive = true;
+    try {
+      process.kill(server.pid, 0);
+    } catch {
+      alive = false;
+    }
+    throw new Error(`${error.message} (countersign serve ${alive ? 'still running' : 'had exited'})`, { cause: error });
   } finally {
     await server.stop();
     await rm(work, { recursive: true, force: true });
