@@ -246,7 +246,7 @@ describe('the known list', () => {
     ]);
   });
 
-  it('names the line that is neither a hash nor a pinned hash', () => {
+  it('refuses a line that is neither a hash nor a pinned hash', () => {
     expect(() => parseKnownList(`${hash(1)}\n${hash(2).slice(1)}x\n`, 'known.txt')).toThrow(expect.objectContaining({ code: 'STEP_INPUT_UNREADABLE' }));
   });
 });
