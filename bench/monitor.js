@@ -29,6 +29,8 @@ const SERVICE_ISSUER = 'ledger.monitor-bench.example';
 const UNEXPECTED = 12;
 const REGISTRATIONS_IN_FLIGHT = 1_024;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The headers the SCRAPI client sends with each GET besides Host, so the server parses the same requests from both clients. */
+const MONITOR_REQUEST_HEADERS = 'Accept: application/scitt-receipt+cose, application/cbor, application/cose, application/json\r\nConnection: keep-alive\r\n';
 const GOALS = { scanToBare: 0.5, nothingNewMs: 1_000 };
 
 const execFileAsync = promisify(execFile);
@@ -183,7 +185,7 @@ function bareGets(url, ids, inFlight) {
       let pending = Buffer.alloc(0);
       const send = () => {
         if (next >= ids.length) return;
-        socket.write(`GET /entries/${ids[next++]}/statement HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`, 'latin1');
+        socket.write(`GET /entries/${ids[next++]}/statement HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${MONITOR_REQUEST_HEADERS}\r\n`, 'latin1');
       };
       socket.on('connect', send);
       socket.on('error', fail);
@@ -308,7 +310,7 @@ export async function run({ log }) {
       `Goals: the scan at least ${GOALS.scanToBare} of the bare rate (${ratio.toFixed(2)}, ${met(ratio >= GOALS.scanToBare)}); a run with nothing new under ${GOALS.nothingNewMs / 1000} s (${(nothingNewMs / 1000).toFixed(2)} s, ${met(nothingNewMs < GOALS.nothingNewMs)}).`,
       `The ledger: ${ENTRIES} statements (ES256, did:x509 dev chains) registered in process with TransparencyLedger (${REGISTRATIONS_IN_FLIGHT} in flight, so batches of up to 1,024 share a tree head), then served by \`countersign serve\` in a child process; built once and cached under bench/.work/. Two release keys the trust policy names sign 90% of the entries (watched), an issuer nobody watches the rest. The known list (--known) holds ${meta.known} of the watched statements; the other ${meta.unexpected} are the alerts each scan must raise (it exits 1), and the bench checks the counts.`,
       `The monitor runs as \`countersign monitor --service URL --trust trust.json --known known.txt --state FILE --json\` in a subprocess: it lists GET /entries/txIds pages, fetches each entry's statement ${DEFAULT_MONITOR_CONCURRENCY} at a time (DEFAULT_MONITOR_CONCURRENCY) and verifies every receipt (one signature check per tree head, inclusion proof per entry) and the tree head's signature. Its rate is ${ENTRIES} / wall time; the second row subtracts the median \`countersign --version\` time measured in the same run.`,
-      `The bare client writes one prebuilt GET per keep-alive socket at a time (${DEFAULT_MONITOR_CONCURRENCY} sockets, opened fresh each round: the server closes idle ones after 5 s) and reads each response by Content-Length; it costs the server the same routes, and far less client CPU than a node:http client, so it sets the server's rate. Medians of ${ROUNDS} interleaved rounds (--version, bare, scan, nothing new) after a warm-up of 5,000 bare GETs. CPU per entry from /proc: the server's over each round, the bare client's (this process), the monitor process's sampled every 100 ms (start-up included).`,
+      `The bare client writes one prebuilt GET per keep-alive socket at a time (${DEFAULT_MONITOR_CONCURRENCY} sockets, opened fresh each round: the server closes idle ones after 5 s) and reads each response by Content-Length; it sends the headers the SCRAPI client sends (Host, Accept, Connection: keep-alive), so it costs the server the same requests, and far less client CPU than a node:http client, so it sets the server's rate. Medians of ${ROUNDS} interleaved rounds (--version, bare, scan, nothing new) after a warm-up of 5,000 bare GETs. CPU per entry from /proc: the server's over each round, the bare client's (this process), the monitor process's sampled every 100 ms (start-up included).`,
       'The bare rate is set by the server (its CPU per entry times the rate is about one core); the scan needs the server and the monitor process each about one core at once, so on a machine with fewer than two idle cores they share them and the ratio falls below what the CPU columns allow: the bare row\'s server CPU per entry over the larger of the scan row\'s two CPU figures.',
       `The run with nothing new reads the state the scan saved: one signed tree head, its consistency with the saved one (same size), and no listing.`,
     ],
