@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS = ['./digest.js', './sign-verify.js', './cbor.js', './ledger.js', './gate.js', './release.js', './server-limits.js', './kv-batch-sign.js', './action-start-up.js'];
+const BENCHMARKS = ['./digest.js', './sign-verify.js', './cbor.js', './ledger.js', './gate.js', './release.js', './monitor.js', './server-limits.js', './kv-batch-sign.js', './action-start-up.js'];
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 
 function opensslVersion() {

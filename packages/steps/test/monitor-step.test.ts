@@ -4,6 +4,7 @@ import { ccfReceipt, createSignedStatement, embedReceipts, keyIdOf, LocalSigner,
 import { TransparencyLedger } from '@countersign/ledger';
 import { RecordingHost } from '../src/host.js';
 import type { EntryLog } from '../src/monitor/entry-log.js';
+import { parseKnownList } from '../src/monitor/expectations.js';
 import { sequenceNumberOf } from '../src/transparency/entry-listing.js';
 import { entriesFailure, listEntries } from '../src/steps/entries.js';
 import { MAX_UNAVAILABLE_ENTRIES, monitorFailure, monitorLog, type MonitorInput } from '../src/steps/monitor.js';
@@ -264,5 +265,23 @@ describe('entries: what an issuer, key or CA signed', () => {
     expect((await listEntries({ ...base, ca: ca.toString('hex'), until: new Date('2027-01-01T00:00:00Z') }, new RecordingHost())).entries).toEqual([]);
     expect(await failureOf(listEntries({ ...base, issuer: 'a', key: 'b' }, new RecordingHost()))).toMatchObject({ code: 'STEP_USAGE' });
     expect(await failureOf(listEntries({ ...base, ca: 'abcd' }, new RecordingHost()))).toMatchObject({ code: 'STEP_USAGE', input: 'ca' });
+  });
+});
+
+describe('the known list', () => {
+  const hash = (n: number): string => createHash('sha256').update(`statement ${n}`).digest('hex');
+
+  it('reads bare hashes, upper case, comments, CRLF and artifact pins alike', () => {
+    const text = [`# ours`, hash(1), `${hash(2).toUpperCase()}  # by hand\r`, `  sha256:ABCD ${hash(3)}`, '', `${hash(4)}\r`].join('\n');
+    expect([...parseKnownList(text, 'known.txt')]).toEqual([
+      [hash(1), undefined],
+      [hash(2), undefined],
+      [hash(3), 'sha256:abcd'],
+      [hash(4), undefined],
+    ]);
+  });
+
+  it('refuses a line that is neither a hash nor a pinned hash', () => {
+    expect(() => parseKnownList(`${hash(1)}\n${hash(2).slice(1)}x\n`, 'known.txt')).toThrow(expect.objectContaining({ code: 'STEP_INPUT_UNREADABLE' }));
   });
 });

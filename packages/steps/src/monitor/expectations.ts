@@ -24,9 +24,15 @@ const DIGEST = /^sha(256|384|512):[0-9a-f]+$/;
 export function parseKnownList(text: string, path: string): Map<string, string | undefined> {
   const known = new Map<string, string | undefined>();
   text.split('\n').forEach((raw, index) => {
-    const line = raw.replace(/#.*/, '').trim();
+    // Most lines are one statement hash as written: a run with nothing new still reads every line.
+    if (raw.length === 64 && STATEMENT_HASH.test(raw)) {
+      known.set(raw, undefined);
+      return;
+    }
+    const comment = raw.indexOf('#');
+    const line = (comment < 0 ? raw : raw.slice(0, comment)).trim().toLowerCase();
     if (!line) return;
-    const fields = line.toLowerCase().split(/\s+/);
+    const fields = line.split(/\s+/);
     const [first, second] = fields;
     if (fields.length === 1 && STATEMENT_HASH.test(first as string)) known.set(first as string, undefined);
     else if (fields.length === 2 && DIGEST.test(first as string) && STATEMENT_HASH.test(second as string)) known.set(second as string, first);

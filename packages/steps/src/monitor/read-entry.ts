@@ -8,8 +8,11 @@ import {
   parseSignedStatement,
   readReceiptSummary,
   statementEntry,
+  verifyInclusionReceiptForEntry,
   verifyReceipt,
   ReceiptSignatureCache,
+  VDS_RFC9162_SHA256,
+  type AnyVerifiedReceipt,
   type ResolveReceiptKey,
   type SignedStatement,
 } from '@countersign/core';
@@ -48,14 +51,15 @@ export interface EntryFacts {
 export async function readEntry(log: EntryLog, entryId: string, check?: ReceiptCheck): Promise<EntryFacts> {
   const statement = parseSignedStatement(await log.transparentStatement(entryId));
   const algorithm = artifactHashAlgorithm(statement.payload);
+  const entry = statementEntry(statement.message);
   return {
     entryId,
     issuer: statement.claims.iss,
     subject: statement.claims.sub,
     digest: `${algorithm.name}:${hex(expectedArtifactDigest(statement.payload))}`,
-    statementHash: hex(statementEntry(statement.message)),
+    statementHash: hex(entry),
     statement,
-    ...(check ? { receipt: checkReceipt(entryId, statement, check) } : {}),
+    ...(check ? { receipt: checkReceipt(entryId, statement, entry, check) } : {}),
   };
 }
 
@@ -64,20 +68,25 @@ export async function readEntry(log: EntryLog, entryId: string, check?: ReceiptC
  * a vds 1 receipt's leaf index is the embedded ledger's entry id, a vds 2 receipt names its
  * registration transaction. Receipts from other services are not this service's to answer for.
  */
-function checkReceipt(entryId: string, statement: SignedStatement, check: ReceiptCheck): ReceiptOutcome {
+function checkReceipt(entryId: string, statement: SignedStatement, entry: Uint8Array, check: ReceiptCheck): ReceiptOutcome {
   const problems: string[] = [];
   for (const receipt of statement.receipts) {
-    let issuer: string | undefined;
+    let summary;
     try {
-      issuer = readReceiptSummary(receipt).issuer;
+      summary = readReceiptSummary(receipt);
     } catch (error) {
       if (!isCountersignError(error)) throw error;
       problems.push(error.message);
       continue;
     }
-    if (issuer !== undefined && issuer !== check.issuer) continue;
+    if (summary.issuer !== undefined && summary.issuer !== check.issuer) continue;
     try {
-      const verified = verifyReceipt(receipt, statement.message, check.resolveKey, { signatureCache: check.signatureCache });
+      const options = { signatureCache: check.signatureCache };
+      // vds 1 proves the statement's entry, which readEntry hashed already for the statement hash.
+      const verified: AnyVerifiedReceipt =
+        summary.vds === VDS_RFC9162_SHA256
+          ? { vds: VDS_RFC9162_SHA256 as typeof VDS_RFC9162_SHA256, ...verifyInclusionReceiptForEntry(receipt, entry, check.resolveKey, options) }
+          : verifyReceipt(receipt, statement.message, check.resolveKey, options);
       const registeredAt = verified.issuedAt === undefined ? undefined : new Date(verified.issuedAt * 1000).toISOString();
       if (verified.vds === 1) {
         const seqno = sequenceNumberOf(entryId);

@@ -10,9 +10,14 @@ export interface TransportRequest {
   timeoutMs: number;
 }
 
+/** The one thing callers ask of an answer's headers; `name` is lower case. */
+export interface AnswerHeaders {
+  get(name: string): string | null;
+}
+
 export interface TransportAnswer {
   status: number;
-  headers: Headers;
+  headers: AnswerHeaders;
   body: Uint8Array;
 }
 
@@ -39,8 +44,18 @@ export class HttpTransport {
   send(request: TransportRequest): Promise<TransportAnswer> {
     const secure = request.url.protocol === 'https:';
     const headers = request.body ? { ...request.headers, 'content-length': String(request.body.byteLength) } : request.headers;
-    const options = { method: request.method, headers, signal: AbortSignal.timeout(request.timeoutMs), ...(secure ? { agent: this.agents.get(request.url.origin) } : {}) };
+    const options = { method: request.method, headers, ...(secure ? { agent: this.agents.get(request.url.origin) } : {}) };
     return new Promise((resolve, reject) => {
+      // One timer for the whole exchange, as AbortSignal.timeout would be, without the signal's
+      // listeners on every request and socket: a monitor sends a hundred thousand of these.
+      const timer = setTimeout(() => {
+        fail(new DOMException(`no answer from ${request.url.origin} within ${request.timeoutMs} ms`, 'TimeoutError'));
+        outgoing.destroy();
+      }, request.timeoutMs);
+      const fail = (error: unknown): void => {
+        clearTimeout(timer);
+        reject(error);
+      };
       const outgoing = (secure ? tlsRequest : plainRequest)(request.url, options, (incoming) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -52,13 +67,16 @@ export class HttpTransport {
           }
           chunks.push(chunk);
         });
-        incoming.on('error', reject);
+        incoming.on('error', fail);
         incoming.on('close', () => {
-          if (!incoming.complete) reject(Object.assign(new Error('connection closed before the answer was complete'), { code: 'ECONNRESET' }));
+          if (!incoming.complete) fail(Object.assign(new Error('connection closed before the answer was complete'), { code: 'ECONNRESET' }));
         });
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: toHeaders(incoming.headers), body: new Uint8Array(Buffer.concat(chunks)) }));
+        incoming.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: incoming.statusCode ?? 0, headers: new IncomingHeaders(incoming.headers), body: new Uint8Array(Buffer.concat(chunks)) });
+        });
       });
-      outgoing.on('error', reject);
+      outgoing.on('error', fail);
       outgoing.end(request.body ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) : undefined);
     });
   }
@@ -69,11 +87,13 @@ export class HttpTransport {
   }
 }
 
-function toHeaders(incoming: IncomingHttpHeaders): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(incoming)) {
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else if (value !== undefined) headers.set(name, value);
+/** Node's parsed headers read as fetch's Headers.get reads them (repeated ones joined with ", "), without copying them into a Headers. */
+class IncomingHeaders implements AnswerHeaders {
+  constructor(private readonly incoming: IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const value = this.incoming[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
   }
-  return headers;
 }

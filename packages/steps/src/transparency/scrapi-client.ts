@@ -4,7 +4,7 @@ import { StepError } from '../errors.js';
 import { defaultApiVersion } from './api-version.js';
 import { bearerScope, type BearerScope, type TokenProvider } from './bearer-scope.js';
 import { DEFAULT_LISTING_TIMEOUT_MS, DEFAULT_MAX_PAGES, PageWalk, parseEntryIdPage, type EntryIdRange, type ListingLimits } from './entry-listing.js';
-import { HttpTransport } from './http-transport.js';
+import { HttpTransport, type AnswerHeaders } from './http-transport.js';
 import { problemText } from './problem-details.js';
 import { tlsFailure } from './tls-failure.js';
 
@@ -43,7 +43,7 @@ export interface ScrapiClientOptions {
 
 interface Answer {
   status: number;
-  headers: Headers;
+  headers: AnswerHeaders;
   body: Uint8Array;
   url: string;
 }
