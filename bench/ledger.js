@@ -2,11 +2,11 @@
 // node:http server, same client, same run), registrations and appends per second in process, and
 // inclusion-proof time over the on-disk store at a million entries.
 import { startListeningChild } from './listening-child.js';
+import { driveRequests } from './raw-http-client.js';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,60 +139,23 @@ async function driveNode(url, bodies, inFlight) {
  * about a third of the CPU per request of the node:http client, so the bare server, not the client,
  * sets the bare rate.
  */
-function driveRaw(url, bodies, inFlight) {
-  const { hostname, port } = new URL(url);
+async function driveRaw(url, bodies, inFlight) {
   const latencies = new Float64Array(bodies.length);
   const answers = new Array(bodies.length);
-  const started = performance.now();
-  let next = 0;
-  let done = 0;
-  return new Promise((resolve, reject) => {
-    const sockets = [];
-    const fail = (error) => {
-      for (const socket of sockets) socket.destroy();
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error(`raw client: no answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS * 4);
-    for (let c = 0; c < Math.min(inFlight, bodies.length); c++) {
-      const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
-      sockets.push(socket);
-      let pending = Buffer.alloc(0);
-      let current = -1;
-      let sentAt = 0;
-      const send = () => {
-        if (next >= bodies.length) return;
-        current = next++;
-        const body = bodies[current];
-        sentAt = performance.now();
-        socket.write(Buffer.concat([Buffer.from(`POST /entries HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/cose\r\nContent-Length: ${body.byteLength}\r\n\r\n`, 'latin1'), body]));
-      };
-      socket.on('connect', send);
-      socket.on('error', fail);
-      socket.on('data', (chunk) => {
-        pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-        for (;;) {
-          const headEnd = pending.indexOf('\r\n\r\n');
-          if (headEnd < 0) return;
-          const head = pending.toString('latin1', 0, headEnd);
-          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-          if (pending.length < headEnd + 4 + length) return;
-          const status = Number(head.slice(9, 12));
-          const body = pending.subarray(headEnd + 4, headEnd + 4 + length);
-          if (status !== 201) return fail(new Error(`POST ${url}/entries answered ${status}: ${body.toString('latin1').slice(0, 200)}`));
-          latencies[current] = performance.now() - sentAt;
-          answers[current] = Buffer.from(body);
-          pending = pending.subarray(headEnd + 4 + length);
-          if (++done === bodies.length) {
-            clearTimeout(timer);
-            for (const each of sockets) each.destroy();
-            resolve({ ms: performance.now() - started, latencies, answers });
-            return;
-          }
-          send();
-        }
-      });
-    }
+  const ms = await driveRequests({
+    url,
+    count: bodies.length,
+    inFlight,
+    requestOf: (index, hostname, port) =>
+      Buffer.concat([Buffer.from(`POST /entries HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/cose\r\nContent-Length: ${bodies[index].byteLength}\r\n\r\n`, 'latin1'), bodies[index]]),
+    expectedStatus: 201,
+    onAnswer: (index, body, latency) => {
+      latencies[index] = latency;
+      answers[index] = Buffer.from(body);
+    },
+    timeoutMs: REQUEST_TIMEOUT_MS * 4,
   });
+  return { ms, latencies, answers };
 }
 
 const CLIENTS = { node: driveNode, raw: driveRaw };

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { LocalSigner, SHA256, createSignedStatement, issueDevChain, statementEnt
 import { TransparencyLedger } from '../packages/ledger/dist/index.js';
 import { DEFAULT_MONITOR_CONCURRENCY } from '../packages/steps/dist/index.js';
 import { startListeningChild } from './listening-child.js';
+import { driveRequests } from './raw-http-client.js';
 
 export const name = 'monitor';
 
@@ -168,53 +168,20 @@ async function countersign(args, expectedCodes = [0]) {
  * not the client, sets the rate. Fresh keep-alive sockets each call: reusing sockets left idle past
  * the server's keep-alive timeout (5 s) would meet ECONNRESET.
  */
-function bareGets(url, ids, inFlight) {
-  const { hostname, port } = new URL(url);
-  const started = performance.now();
-  let next = 0;
-  let done = 0;
+async function bareGets(url, ids, inFlight) {
   let bytes = 0;
-  return new Promise((resolve, reject) => {
-    const sockets = [];
-    const fail = (error) => {
-      for (const socket of sockets) socket.destroy();
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error(`bare client: not done within ${REQUEST_TIMEOUT_MS * 10} ms`)), REQUEST_TIMEOUT_MS * 10);
-    for (let c = 0; c < Math.min(inFlight, ids.length); c++) {
-      const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
-      sockets.push(socket);
-      let pending = Buffer.alloc(0);
-      const send = () => {
-        if (next >= ids.length) return;
-        socket.write(`GET /entries/${ids[next++]}/statement HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${MONITOR_REQUEST_HEADERS}\r\n`, 'latin1');
-      };
-      socket.on('connect', send);
-      socket.on('error', fail);
-      socket.on('data', (chunk) => {
-        pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-        for (;;) {
-          const headEnd = pending.indexOf('\r\n\r\n');
-          if (headEnd < 0) return;
-          const head = pending.toString('latin1', 0, headEnd);
-          const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-          if (length === undefined) return fail(new Error(`GET statement: no Content-Length in ${head.slice(0, 200)}`));
-          if (pending.length < headEnd + 4 + Number(length)) return;
-          const status = Number(head.slice(9, 12));
-          if (status !== 200) return fail(new Error(`GET statement answered ${status}`));
-          bytes += Number(length);
-          pending = pending.subarray(headEnd + 4 + Number(length));
-          if (++done === ids.length) {
-            clearTimeout(timer);
-            for (const each of sockets) each.destroy();
-            resolve({ ms: performance.now() - started, bytes });
-            return;
-          }
-          send();
-        }
-      });
-    }
+  const ms = await driveRequests({
+    url,
+    count: ids.length,
+    inFlight,
+    requestOf: (index, hostname, port) => `GET /entries/${ids[index]}/statement HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${MONITOR_REQUEST_HEADERS}\r\n`,
+    expectedStatus: 200,
+    onAnswer: (_index, body) => {
+      bytes += body.length;
+    },
+    timeoutMs: REQUEST_TIMEOUT_MS * 10,
   });
+  return { ms, bytes };
 }
 
 /** Times `task` and adds the server's CPU per entry and this process's, in microseconds. */

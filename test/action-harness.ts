@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { REPO_ROOT } from './cli-harness.js';
 
 export const NODE_20 = process.execPath;
@@ -69,4 +70,14 @@ export function runActionBundle(step: string, inputs: Record<string, string>, op
       });
     });
   });
+}
+
+export const errorAnnotations = (run: ActionRun) => run.commands.filter((command) => command.command === 'error');
+
+/** A failed step: exit 1, the last ::error the step's one-line reason ending in its code, annotations of one line each, and no stack trace anywhere. */
+export function expectFailedStep(run: ActionRun, code: string): void {
+  expect(run.status).toBe(1);
+  expect(errorAnnotations(run).at(-1)?.message).toMatch(new RegExp(`\\[${code}\\]$`));
+  for (const error of errorAnnotations(run)) expect(error.message).not.toContain('\n');
+  expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
 }

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { NODE_20, NODE_24, runActionBundle, type ActionRun } from './action-harness.js';
+import { NODE_20, NODE_24, errorAnnotations, expectFailedStep, runActionBundle } from './action-harness.js';
 import { countersign, scratchDir } from './cli-harness.js';
 import { startServer, type RunningServer } from './serve-harness.js';
 
@@ -32,15 +32,6 @@ function workspace(name: string, artifacts: string[]): string {
   return cwd;
 }
 
-const errors = (run: ActionRun) => run.commands.filter((command) => command.command === 'error');
-
-/** A failed step: exit 1, annotations of one line each, and no stack trace anywhere. */
-function expectFailedStep(run: ActionRun, code: string): void {
-  expect(run.status).toBe(1);
-  expect(errors(run).at(-1)?.message).toMatch(new RegExp(`\\[${code}\\]$`));
-  for (const error of errors(run)) expect(error.message).not.toContain('\n');
-  expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
-}
 
 describe.each([
   ['Node 20', NODE_20],
@@ -67,7 +58,7 @@ describe.each([
     const report = JSON.parse(readFileSync(join(cwd(), 'countersign-verify-report.json'), 'utf8')) as Array<{ artifact: string; verified: boolean }>;
     expect(report.map((entry) => [entry.artifact, entry.verified])).toEqual([['app.tgz', true], ['lib.tgz', true]]);
     expect(verify.summary).toContain('2 of 2 artifact(s) verified');
-    expect(errors(verify)).toEqual([]);
+    expect(errorAnnotations(verify)).toEqual([]);
   });
 
   it('a tampered artifact makes verify-receipt fail with an ::error annotation naming the artifact and the check', async () => {
@@ -75,7 +66,7 @@ describe.each([
     const verify = await runActionBundle('verify-receipt', { 'subject-path': '*.tgz', 'trust-policy': policy }, { cwd: cwd(), node });
     expectFailedStep(verify, 'STEP_VERIFICATION_FAILED');
     expect(verify.outputs.verified).toBe('false');
-    expect(errors(verify)[0]?.properties).toEqual({ file: 'lib.tgz', title: 'countersign: artifact-digest' });
+    expect(errorAnnotations(verify)[0]?.properties).toEqual({ file: 'lib.tgz', title: 'countersign: artifact-digest' });
   });
 });
 

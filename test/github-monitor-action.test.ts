@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_20, NODE_24, runActionBundle, type ActionRun } from './action-harness.js';
+import { NODE_20, NODE_24, errorAnnotations, expectFailedStep, runActionBundle } from './action-harness.js';
 import { scratchDir } from './cli-harness.js';
 import { keygen, release, signAndLog, trustPolicy, type TestSigner } from './monitor-harness.js';
 import { startServer, type RunningServer } from './serve-harness.js';
@@ -13,15 +13,6 @@ afterAll(async () => {
   cleanup();
 });
 
-const errors = (run: ActionRun) => run.commands.filter((command) => command.command === 'error');
-
-/** A failed step: exit 1, the last ::error the step's one-line reason ending in its code, and no stack trace anywhere. */
-function expectFailedStep(run: ActionRun, code: string): void {
-  expect(run.status).toBe(1);
-  expect(errors(run).at(-1)?.message).toMatch(new RegExp(`\\[${code}\\]$`));
-  for (const error of errors(run)) expect(error.message).not.toContain('\n');
-  expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
-}
 
 describe.each([
   ['Node 20', NODE_20, 'node20'],
@@ -46,7 +37,7 @@ describe.each([
     expect(run.status).toBe(0);
     expect(run.outputs).toEqual({ scanned: '2', alerts: '0', 'tree-size': '2', 'report-path': 'countersign-monitor-report.json' });
     expect(run.summary).toContain('Scanned 2 entries, 2 of ours, 0 alert(s); tree size 2.');
-    expect(errors(run)).toEqual([]);
+    expect(errorAnnotations(run)).toEqual([]);
     expect(JSON.parse(readFileSync(join(cwd, 'countersign-monitor-report.json'), 'utf8'))).toEqual({ scanned: 2, known: 2, alerts: [], treeSize: 2 });
     expect(existsSync(join(cwd, 'state/monitor.json'))).toBe(true);
   });
@@ -56,7 +47,7 @@ describe.each([
     const run = await monitor();
     expectFailedStep(run, 'STEP_MONITOR_ALERT');
     expect(run.outputs).toMatchObject({ scanned: '1', alerts: '1', 'tree-size': '3' });
-    const alerts = errors(run).slice(0, -1);
+    const alerts = errorAnnotations(run).slice(0, -1);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.message).toMatch(new RegExp(`^unexpected entry ${rogue.entryId}: `));
     expect(run.summary).toContain(`| ${rogue.entryId} | ${signer.issuer} |`);
@@ -67,7 +58,7 @@ describe.each([
     const run = await monitor();
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ scanned: '0', alerts: '0', 'tree-size': '3' });
-    expect(errors(run)).toEqual([]);
+    expect(errorAnnotations(run)).toEqual([]);
   });
 
   it('start-at-end on a first run records the end of the log and passes, though the log holds the rogue entry', async () => {
@@ -84,6 +75,6 @@ describe.each([
   ])('bad input, %s, is one ::error line and a failed step', async (_case, inputs, code) => {
     const run = await monitor(inputs);
     expectFailedStep(run, code);
-    expect(errors(run)).toHaveLength(1);
+    expect(errorAnnotations(run)).toHaveLength(1);
   });
 });

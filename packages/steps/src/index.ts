@@ -24,7 +24,7 @@ export { expandStatementGlob } from './io/statement-glob.js';
 export { guessContentType } from './io/content-type.js';
 export { isKeyVaultUrl, openSigningKey, type OpenedKey } from './io/signing-key.js';
 
-export { monitorLog, monitorFailure, monitorMarkdown, alertLine, DEFAULT_MONITOR_CONCURRENCY, type MonitorAlert, type MonitorAlertKind, type MonitorInput, type MonitorResult } from './steps/monitor.js';
+export { monitorLog, monitorFailure, monitorMarkdown, alertLine, DEFAULT_MONITOR_CONCURRENCY, DEFAULT_MONITOR_STATE, type MonitorAlert, type MonitorAlertKind, type MonitorInput, type MonitorResult } from './steps/monitor.js';
 export { listEntries, entriesFailure, type EntriesInput, type EntriesResult, type ListedEntry } from './steps/entries.js';
 export type { EntryLog } from './monitor/entry-log.js';
 export { parseKnownList } from './monitor/expectations.js';

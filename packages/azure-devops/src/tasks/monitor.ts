@@ -1,4 +1,4 @@
-import { monitorFailure, monitorLog, readPolicyFile } from '@countersign/steps';
+import { DEFAULT_MONITOR_STATE, monitorFailure, monitorLog, readPolicyFile } from '@countersign/steps';
 import { flag, lines, positiveNumber, required, text } from '../inputs.js';
 import { runTask } from '../run-task.js';
 import { openScrapiClient } from '../transparency-service.js';
@@ -25,7 +25,7 @@ await runTask('countersign-monitor', async (host) => {
         keys: lines('key'),
         lockfile: text('lockfile'),
         known: text('known'),
-        statePath: text('statePath') ?? '.countersign/monitor-state.json',
+        statePath: text('statePath') ?? DEFAULT_MONITOR_STATE,
         startAtEnd,
       },
       host,

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
-import { alertLine, monitorLog, readPolicyFile } from '@countersign/steps';
+import { alertLine, DEFAULT_MONITOR_STATE, monitorLog, readPolicyFile } from '@countersign/steps';
 import { flag, listOption, requiredOption, stringOption } from '../args.js';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import { JSON_OPTION, printJson, type Command } from './command.js';
 
-export const DEFAULT_MONITOR_STATE = join('.countersign', 'monitor-state.json');
 
 export const monitorCommand: Command = {
   name: 'monitor',

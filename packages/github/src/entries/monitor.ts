@@ -1,4 +1,4 @@
-import { monitorFailure, monitorLog, readPolicyFile, writeOutput } from '@countersign/steps';
+import { DEFAULT_MONITOR_STATE, monitorFailure, monitorLog, readPolicyFile, writeOutput } from '@countersign/steps';
 import { flag, lines, optional, required } from '../inputs.js';
 import { runAction } from '../run.js';
 import { scrapiClientFromInputs } from '../scrapi-client.js';
@@ -22,7 +22,7 @@ await runAction(async (host) => {
         keys: lines('key'),
         lockfile: optional('lockfile'),
         known: optional('known'),
-        statePath: optional('state-path') ?? '.countersign/monitor-state.json',
+        statePath: optional('state-path') ?? DEFAULT_MONITOR_STATE,
         startAtEnd,
       },
       host,

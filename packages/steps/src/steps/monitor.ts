@@ -63,6 +63,9 @@ export interface MonitorResult {
 }
 
 export const DEFAULT_MONITOR_CONCURRENCY = 16;
+
+/** Where a run keeps its place when the front end is not told: relative to the working directory, as every front end runs. */
+export const DEFAULT_MONITOR_STATE = '.countersign/monitor-state.json';
 /**
  * Past this many entries the service failed to serve, the run stops (unsaved) rather than retry every
  * remaining entry against a service that is down: each one costs the client's bounded retries.
