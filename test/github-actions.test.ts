@@ -106,6 +106,28 @@ describe('the gate and failures (Node 20)', () => {
     expect(log.outputs['transparent-statement-paths']).toBe('app.tgz.cose');
   });
 
+  it('log refuses a kid-only statement before sending it, and sends it with skip-local-check to a ledger whose policy trusts the key', async () => {
+    const cwd = workspace('kid-only', ['app.tgz']);
+    const signed = countersign(['sign', 'app.tgz', '--key', key, '--json'], { cwd });
+    expect(signed.status).toBe(0);
+    const { issuer } = (JSON.parse(signed.stdout) as Array<{ issuer: string }>)[0]!;
+    const kidPolicy = join(cwd, 'kid-policy.json');
+    expect(countersign(['trust', 'init', '--out', kidPolicy]).status).toBe(0);
+    expect(countersign(['trust', 'add-issuer', '--policy', kidPolicy, '--iss', issuer, '--key', join(dir, '.countersign/key.pub.pem')]).status).toBe(0);
+    const trusting = await startServer(['--data', join(cwd, 'ledger'), '--policy', kidPolicy]);
+    try {
+      const inputs = { 'statement-path': 'app.tgz.cose', 'service-url': trusting.url, timeout: '30' };
+      const checked = await runActionBundle('log', inputs, { cwd });
+      expect(checked.status).toBe(1);
+      expect(errorAnnotations(checked).map((error) => error.message).join('\n')).toMatch(/only a kid/);
+      const sent = await runActionBundle('log', { ...inputs, 'skip-local-check': 'true' }, { cwd });
+      expect(sent.status).toBe(0);
+      expect(sent.outputs['entry-ids']).toMatch(/^\S+$/);
+    } finally {
+      await trusting.stop();
+    }
+  });
+
   it('verify-receipt splits a large batch across every core from the bundle', async () => {
     const cores = availableParallelism();
     const names = Array.from({ length: 64 * cores }, (_, index) => `file-${String(index).padStart(4, '0')}.bin`);

@@ -64,6 +64,29 @@ describe('the tasks run as the agent runs them', () => {
     expect(readFileSync(verified.summaries[0] as string, 'utf8')).toContain(artifact);
   });
 
+  it('log refuses a kid-only statement before sending it, and sends it with skipLocalCheck to a ledger whose policy trusts the key', async () => {
+    const artifact = join(workDir, 'dist', 'kid-only.tgz');
+    writeFileSync(artifact, 'kid only');
+    const signed = countersign(['sign', artifact, '--key', key, '--json']);
+    expect(signed.status).toBe(0);
+    const kidPolicy = join(dir, 'kid-policy.json');
+    expect(countersign(['trust', 'init', '--out', kidPolicy]).status).toBe(0);
+    const { issuer } = (JSON.parse(signed.stdout) as Array<{ issuer: string }>)[0]!;
+    expect(countersign(['trust', 'add-issuer', '--policy', kidPolicy, '--iss', issuer, '--key', chain]).status).toBe(0);
+    const trusting = await startServer(['--data', join(dir, 'kid-ledger'), '--policy', kidPolicy]);
+    try {
+      const inputs = { statementPath: 'dist/kid-only.tgz.cose', serviceUrl: trusting.url };
+      const checked = runTask(TASK_FOLDERS.log as string, inputs, agent);
+      expect(checked.complete?.result).toBe('Failed');
+      expect(checked.stdout).toMatch(/only a kid/);
+      const sent = runTask(TASK_FOLDERS.log as string, { ...inputs, skipLocalCheck: 'true' }, agent);
+      expect(sent.complete?.result).toBe('Succeeded');
+      expect(sent.outputs.entryIds).toMatch(/^\S+$/);
+    } finally {
+      await trusting.stop();
+    }
+  });
+
   it('a tampered artifact fails verify-receipt with an error issue naming the artifact and the failed check', () => {
     const artifact = signAndLog('app-2.0.tgz');
     writeFileSync(artifact, 'something else');

@@ -1,5 +1,5 @@
 import { logStatements, registrationFailure } from '@countersign/steps';
-import { files, positiveNumber, text } from '../inputs.js';
+import { files, flag, positiveNumber, text } from '../inputs.js';
 import { runTask } from '../run-task.js';
 import { serviceOpener } from '../transparency-service.js';
 
@@ -18,7 +18,7 @@ await runTask('countersign-log', async (host) => {
   );
   const session = await open();
   try {
-    const results = await logStatements({ statements, service: session.service, uploadArtifact: text('uploadArtifact') }, host);
+    const results = await logStatements({ statements, service: session.service, uploadArtifact: text('uploadArtifact'), localCheck: !flag('skipLocalCheck') }, host);
     const failure = registrationFailure(results);
     if (failure) throw failure;
   } finally {

@@ -1,5 +1,5 @@
 import { logStatements, registrationFailure } from '@countersign/steps';
-import { globs, optional } from '../inputs.js';
+import { flag, globs, optional } from '../inputs.js';
 import { runAction } from '../run.js';
 import { serviceFromInputs } from '../service.js';
 
@@ -9,7 +9,10 @@ await runAction(async (host) => {
   const openService = await serviceFromInputs(host);
   const { service, close } = await openService();
   try {
-    const results = await logStatements({ statements, service, outDir: optional('output-dir'), uploadArtifact: optional('upload-artifact') }, host);
+    const results = await logStatements(
+      { statements, service, outDir: optional('output-dir'), uploadArtifact: optional('upload-artifact'), localCheck: !flag('skip-local-check') },
+      host,
+    );
     const failure = registrationFailure(results);
     if (failure) throw failure;
   } finally {
