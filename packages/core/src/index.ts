@@ -1,4 +1,5 @@
 export { CountersignError, isCountersignError } from './errors.js';
+export { toHex } from './hex.js';
 export * from './cbor/index.js';
 export * from './digest/hash-algorithms.js';
 export * from './cose/index.js';

@@ -1,12 +1,10 @@
-import { isCountersignError, jwksKeyResolver, verifyConsistencyReceipt, verifyTreeHead, type JsonWebKeySet, type TrustPolicy } from '@countersign/core';
+import { isCountersignError, jwksKeyResolver, toHex, verifyConsistencyReceipt, verifyTreeHead, type JsonWebKeySet, type TrustPolicy } from '@countersign/core';
 import { requiredOption, stringOption, usage, type ParsedArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { readPolicyFile } from '@countersign/steps';
 import { SERVICE_OPTIONS, SERVICE_OPTIONS_HELP, serviceClientFromArgs } from '../transparency/client-from-args.js';
 import type { ScrapiClient } from '@countersign/steps';
 import { JSON_OPTION, printJson, type Command, type CommandContext } from './command.js';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 /** The service's keys: pinned in a trust policy when one is given, else fetched from the service now. */
 async function serviceJwks(client: ScrapiClient, policy: { path: string; policy: TrustPolicy } | undefined): Promise<{ issuer: string; jwks: JsonWebKeySet; pinned: boolean }> {
@@ -41,7 +39,7 @@ ${SERVICE_OPTIONS_HELP}`,
     try {
       const { jwks, pinned } = await serviceJwks(client, policy);
       const head = verifyTreeHead(await client.treeHead(), jwksKeyResolver(jwks));
-      const result = { treeSize: head.treeSize, rootHash: hex(head.root), issuer: head.issuer, issuedAt: head.issuedAt, keyPinned: pinned };
+      const result = { treeSize: head.treeSize, rootHash: toHex(head.root), issuer: head.issuer, issuedAt: head.issuedAt, keyPinned: pinned };
       if (context.json) printJson(context, result);
       else context.print(JSON.stringify({ treeSize: result.treeSize, rootHash: result.rootHash }));
       return 0;
@@ -76,7 +74,7 @@ ${SERVICE_OPTIONS_HELP}`,
     try {
       const { jwks } = await serviceJwks(client, policy);
       const proof = verifyConsistencyReceipt(await client.consistency(from), Uint8Array.from(Buffer.from(rootHex, 'hex')), jwksKeyResolver(jwks));
-      const result = { consistent: true, from: proof.size1, treeSize: proof.size2, rootHash: hex(proof.root2) };
+      const result = { consistent: true, from: proof.size1, treeSize: proof.size2, rootHash: toHex(proof.root2) };
       if (context.json) printJson(context, result);
       else context.print(`consistent: tree of ${proof.size2} extends tree of ${proof.size1}; root ${result.rootHash}`);
       return 0;

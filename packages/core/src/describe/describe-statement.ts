@@ -7,12 +7,12 @@ import { isCountersignError } from '../errors.js';
 import { readReceiptList } from '../statement/signed-statement.js';
 import { CwtClaim } from '../statement/cwt-claims.js';
 import { parseCertificate } from '../x509/certificate.js';
+import { toHex } from '../hex.js';
 
 /** A JSON-ready picture of a COSE_Sign1 for people: labels by name, bytes as hex, dates as ISO text. */
 export type Description = { [key: string]: DescriptionValue };
 type DescriptionValue = string | number | boolean | null | DescriptionValue[] | Description;
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const claimNames = new Map<number, string>(Object.entries(CwtClaim).map(([name, key]) => [key, name]));
 
 function printable(bytes: Uint8Array): string | undefined {
@@ -21,7 +21,7 @@ function printable(bytes: Uint8Array): string | undefined {
 }
 
 function generic(value: CborValue): DescriptionValue {
-  if (value instanceof Uint8Array) return value.length > 96 ? `${hex(value.subarray(0, 48))}... (${value.length} bytes)` : hex(value);
+  if (value instanceof Uint8Array) return value.length > 96 ? `${toHex(value.subarray(0, 48))}... (${value.length} bytes)` : toHex(value);
   if (typeof value === 'bigint') return value.toString();
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return value.map(generic);
@@ -58,7 +58,7 @@ function certificate(der: CborValue): DescriptionValue {
       issuer: name(cert.issuer),
       notBefore: cert.notBefore.toISOString(),
       notAfter: cert.notAfter.toISOString(),
-      sha256: hex(cert.sha256Fingerprint),
+      sha256: toHex(cert.sha256Fingerprint),
     };
   } catch {
     return `unreadable certificate (${der.length} bytes)`;
@@ -76,7 +76,7 @@ function headerValue(label: CborValue, value: CborValue): DescriptionValue {
       return algorithm ? `${algorithm.name} (${String(value)})` : generic(value);
     }
     case HeaderLabel.kid:
-      return value instanceof Uint8Array ? (printable(value) ?? hex(value)) : generic(value);
+      return value instanceof Uint8Array ? (printable(value) ?? toHex(value)) : generic(value);
     case HeaderLabel.cwtClaims:
       return claims(value);
     case HeaderLabel.x5chain:
@@ -133,8 +133,8 @@ function payload(message: Sign1): DescriptionValue {
   if (message.payload === null) return 'nil (detached)';
   const hashId = message.protectedHeader.get(HeaderLabel.payloadHashAlg);
   const algorithm = HASH_ALGORITHMS.find((candidate) => candidate.coseId === hashId);
-  if (algorithm) return { digest: `${algorithm.name}:${hex(message.payload)}` };
-  return { size: message.payload.length, sha256: hex(digestBytes(SHA256, message.payload)) };
+  if (algorithm) return { digest: `${algorithm.name}:${toHex(message.payload)}` };
+  return { size: message.payload.length, sha256: toHex(digestBytes(SHA256, message.payload)) };
 }
 
 /** Describes a COSE_Sign1 (a statement, a transparent statement or a receipt) without verifying it. */

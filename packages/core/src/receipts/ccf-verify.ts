@@ -6,6 +6,7 @@ import { checkReceiptHeaders, checkReceiptSignature, type ReceiptProfile, type R
 import { statementEntry } from './entry.js';
 import type { ReceiptInput } from './read.js';
 import { ReceiptError } from './errors.js';
+import { toHex } from '../hex.js';
 
 /** What a verified vds 2 (CCF_LEDGER_SHA256) receipt says. */
 export interface VerifiedCcfReceipt {
@@ -41,8 +42,6 @@ function signatureTransactionOf(message: Sign1): string | undefined {
 
 const VDS2: ReceiptProfile = { vds: VDS_CCF_LEDGER_SHA256, understood: CCF_RECEIPT_UNDERSTOOD_LABELS, emptyIssuerIsNone: true };
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
 /**
  * Verifies a vds 2 receipt against a statement entry (the 32-byte data hash the service registers).
  * For a statement use verifyCcfReceipt, which derives the entry.
@@ -74,7 +73,7 @@ export function verifyCcfReceiptForEntry(
     if (!sameBytes(proof.leaf.dataHash, expected)) {
       throw new ReceiptError(
         'RECEIPT_NOT_FOR_STATEMENT',
-        `receipt registers data hash ${hex(proof.leaf.dataHash)} (${proof.leaf.internalEvidence.slice(0, 40)}), but this statement's entry is ${hex(expected)}: the receipt is for another statement`,
+        `receipt registers data hash ${toHex(proof.leaf.dataHash)} (${proof.leaf.internalEvidence.slice(0, 40)}), but this statement's entry is ${toHex(expected)}: the receipt is for another statement`,
       );
     }
   }

@@ -11,6 +11,7 @@ import type { TrustPolicy } from '../trust/policy.js';
 import { issuerKey } from './issuer-key.js';
 import { checkReceipts, type CountedReceipt, type ReceiptsOutcome } from './receipts-check.js';
 import { VerdictBuilder, type Verdict } from './verdict.js';
+import { toHex } from '../hex.js';
 
 export interface ArtifactDigest {
   algorithm: HashAlgorithm;
@@ -34,8 +35,6 @@ export interface VerifyStatementInput {
    */
   receiptSignatures?: ReceiptSignatureCache;
 }
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 // A batch judges every statement at the same time, and most reasons come from a handful of values:
 // such phrases are made once, not per statement.
@@ -64,9 +63,9 @@ function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, arti
   }
   const expected = expectedArtifactDigest(statement.payload);
   if (expected.length === artifact.digest.length && timingSafeEqual(expected, artifact.digest)) {
-    verdict.pass('artifact-digest', `${algorithm.name}:${hex(expected)}`);
+    verdict.pass('artifact-digest', `${algorithm.name}:${toHex(expected)}`);
   } else {
-    verdict.fail('artifact-digest', `artifact ${algorithm.name} is ${hex(artifact.digest)}, statement names ${hex(expected)}`);
+    verdict.fail('artifact-digest', `artifact ${algorithm.name} is ${toHex(artifact.digest)}, statement names ${toHex(expected)}`);
   }
 }
 

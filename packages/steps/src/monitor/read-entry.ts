@@ -14,12 +14,11 @@ import {
   VDS_RFC9162_SHA256,
   type AnyVerifiedReceipt,
   type ResolveReceiptKey,
+  toHex,
   type SignedStatement,
 } from '@countersign/core';
 import { sequenceNumberOf } from '../transparency/entry-listing.js';
 import type { EntryLog } from './entry-log.js';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** The service whose receipts an entry must carry, with its pinned keys. */
 export interface ReceiptCheck {
@@ -56,8 +55,8 @@ export async function readEntry(log: EntryLog, entryId: string, check?: ReceiptC
     entryId,
     issuer: statement.claims.iss,
     subject: statement.claims.sub,
-    digest: `${algorithm.name}:${hex(expectedArtifactDigest(statement.payload))}`,
-    statementHash: hex(entry),
+    digest: `${algorithm.name}:${toHex(expectedArtifactDigest(statement.payload))}`,
+    statementHash: toHex(entry),
     statement,
     ...(check ? { receipt: checkReceipt(entryId, statement, entry, check) } : {}),
   };
@@ -94,7 +93,7 @@ function checkReceipt(entryId: string, statement: SignedStatement, entry: Uint8A
           problems.push(`the receipt proves leaf ${verified.leafIndex}, not entry ${entryId}`);
           continue;
         }
-        return { verified: true, vds: 1, registeredAt, treeSize: verified.treeSize, root: hex(verified.root) };
+        return { verified: true, vds: 1, registeredAt, treeSize: verified.treeSize, root: toHex(verified.root) };
       }
       if (verified.entryId !== undefined && verified.entryId !== entryId) {
         problems.push(`the receipt registers transaction ${verified.entryId}, not entry ${entryId}`);
@@ -113,7 +112,7 @@ function checkReceipt(entryId: string, statement: SignedStatement, entry: Uint8A
 /** Every id a statement's signing key goes by: the kid as text and as hex, and the x5chain leaf's key id (hex SPKI SHA-256). */
 export function keyIdsOf(statement: SignedStatement): string[] {
   const ids: string[] = [];
-  if (statement.kid) ids.push(kidText(statement.kid), hex(statement.kid));
+  if (statement.kid) ids.push(kidText(statement.kid), toHex(statement.kid));
   const leaf = statement.x5chain?.[0];
   if (leaf) {
     try {

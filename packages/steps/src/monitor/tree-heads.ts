@@ -1,7 +1,5 @@
-import { isCountersignError, verifyConsistencyReceipt, verifyTreeHead, type ResolveReceiptKey } from '@countersign/core';
+import { isCountersignError, toHex, verifyConsistencyReceipt, verifyTreeHead, type ResolveReceiptKey } from '@countersign/core';
 import type { EntryLog } from './entry-log.js';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 export interface TreeHead {
   treeSize: number;
@@ -37,7 +35,7 @@ export async function currentTreeHead(log: EntryLog, resolveKey: ResolveReceiptK
   try {
     const verified = verifyTreeHead(bytes, resolveKey);
     if (verified.issuer !== undefined && verified.issuer !== serviceIssuer) return { inconsistency: `the tree head is signed as ${verified.issuer}, not as ${serviceIssuer}` };
-    head = { treeSize: verified.treeSize, rootHash: hex(verified.root) };
+    head = { treeSize: verified.treeSize, rootHash: toHex(verified.root) };
   } catch (error) {
     return { inconsistency: `the tree head does not verify with the pinned service keys: ${verificationFailure(error)}` };
   }
@@ -57,7 +55,7 @@ export async function currentTreeHead(log: EntryLog, resolveKey: ResolveReceiptK
   try {
     const proof = verifyConsistencyReceipt(proofBytes, Buffer.from(saved.rootHash, 'hex'), resolveKey);
     if (proof.size1 !== saved.treeSize) return { inconsistency: `the consistency proof starts at size ${proof.size1}, not at the saved ${saved.treeSize}` };
-    const latest = { treeSize: proof.size2, rootHash: hex(proof.root2) };
+    const latest = { treeSize: proof.size2, rootHash: toHex(proof.root2) };
     if (latest.treeSize < head.treeSize) return { inconsistency: `the consistency proof ends at size ${latest.treeSize}, before the tree head of size ${head.treeSize}` };
     if (latest.treeSize === head.treeSize && latest.rootHash !== head.rootHash) return { inconsistency: `the consistency proof and the tree head give two roots for size ${head.treeSize}: the service signed two trees` };
     return { head: latest.treeSize > head.treeSize ? latest : head };
