@@ -13,7 +13,7 @@ import { LocalSigner, SHA256 } from '../packages/core/dist/index.js';
 
 export const name = 'kv-batch-sign';
 
-const CLI_BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const CLI_BIN = fileURLToPath(new URL('../packages/cli/dist/bundle/countersign.js', import.meta.url));
 const ARTIFACTS = 1000;
 const SEQUENTIAL_ARTIFACTS = 100;
 const CONCURRENCY = 16;

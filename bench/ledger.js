@@ -32,7 +32,7 @@ import { LedgerStore, TransparencyLedger } from '../packages/ledger/dist/index.j
 
 export const name = 'ledger';
 
-const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../packages/cli/dist/bundle/countersign.js', import.meta.url));
 const BARE_SERVER = fileURLToPath(new URL('./ledger-bare-server.js', import.meta.url));
 
 const HTTP_STATEMENTS = 5_000;

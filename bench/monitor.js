@@ -18,7 +18,7 @@ import { driveRequests } from './raw-http-client.js';
 
 export const name = 'monitor';
 
-const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../packages/cli/dist/bundle/countersign.js', import.meta.url));
 const ENTRIES = Number(process.env.BENCH_MONITOR_ENTRIES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_MONITOR_ROUNDS ?? 2);
 /** Bumped whenever the ledger built here changes shape, so a cached one from before is rebuilt. */

@@ -16,7 +16,7 @@ import { startListeningChild } from './listening-child.js';
 
 export const name = 'release';
 
-const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../packages/cli/dist/bundle/countersign.js', import.meta.url));
 const ARTIFACTS = Number(process.env.BENCH_RELEASE_ARTIFACTS ?? 5_000);
 const ARTIFACT_BYTES = 1024;
 const VERIFY_RUNS = 3;

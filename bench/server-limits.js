@@ -11,7 +11,7 @@ import { DEFAULT_SERVER_LIMITS } from '../packages/ledger/dist/index.js';
 
 export const name = 'server-limits';
 
-const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../packages/cli/dist/bundle/countersign.js', import.meta.url));
 const MiB = 1024 * 1024;
 const UPLOADS = 300;
 const SAMPLE_MS = 100;

@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI_BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
+/** The bundled command, as the package's bin runs it. */
+export const CLI_BIN = join(REPO_ROOT, 'packages/cli/dist/bundle/countersign.js');
 
 export interface CliRun {
   status: number;

@@ -104,3 +104,18 @@ describe('log refuses outputs that would replace one another, before registering
     }
   });
 });
+
+describe('a reader that closes the pipe early', () => {
+  it('leaves the command its exit code and prints no stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI_BIN } = await import('./cli-harness.js');
+    for (const [args, status] of [[['--help'], 0], [['verify', inA, '--trust', join(dir, 'missing.json')], 2]] as const) {
+      const child = spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      child.stdout.destroy(); // before the command has written anything
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect({ args, code, stack: /\n\s+at /.test(stderr) }).toEqual({ args, code: status, stack: false });
+    }
+  });
+});

@@ -35,7 +35,7 @@ describe('the countersign command as npm installs it', () => {
     const packed = run('npm', ['pack', '--dry-run', '--json'], CLI_PACKAGE);
     expect(packed.status).toBe(0);
     const paths = (JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/countersign.js', 'dist/bin.js', 'dist/main.js', 'dist/index.js', 'dist/index.d.ts']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/countersign.js', 'dist/bundle/countersign.js', 'dist/bundle/verify-worker.js', 'dist/bundle/azure.js', 'dist/bin.js', 'dist/main.js', 'dist/index.js', 'dist/index.d.ts']));
     expect(paths.filter((path) => !/^(bin|dist)\/|^(package\.json|README\.md)$/.test(path))).toEqual([]);
     expect(paths.filter((path) => path.endsWith('.tsbuildinfo') || path.startsWith('src/') || path.startsWith('test/'))).toEqual([]);
   });
