@@ -355,12 +355,57 @@ describe('LedgerStore recovery', () => {
   });
 
   it('refuses to open when a file is shorter than the committed tree needs', async () => {
-    for (const name of ['entries.dat', 'statements.dat', 'level-01.hashes', 'index.dat']) {
+    for (const name of ['entries.dat', 'statements.dat', 'index.dat']) {
       const { dir } = await ledgerOf(COMMITTED);
       truncateSync(join(dir, name), statSync(join(dir, name)).size - 1);
       expect(await codeOf(openStore(dir))).toBe('LEDGER_CORRUPT');
       expect(readdirSync(dir)).not.toContain('LOCK'); // a refused open leaves no lock behind
     }
+  });
+
+  /** Level hash bytes of a tree of `size` leaves: the same for every tree of that size. */
+  const levelLengthBytes = (size: number, level: number): number => Math.floor(size / 2 ** level) * 32;
+  const levelFileNames = (dir: string): string[] => readdirSync(dir).filter((name) => name.startsWith('level-'));
+  const levelOf = (name: string): number => Number(name.slice('level-'.length, 'level-'.length + 2));
+
+  // Level files are fdatasync'ed only by batches that reach a multiple of LEVEL_SYNC_INTERVAL (4096):
+  // a power loss may take or zero whatever was written to them after that, and recovery rebuilds it.
+  const SYNCED = 4096;
+  const lostTails: Array<[string, (path: string, durable: number) => void]> = [
+    ['cut back to the last level sync', (path, durable) => truncateSync(path, durable)],
+    ['zeroed after the last level sync', (path, durable) => writeFileSync(path, Buffer.concat([readFileSync(path).subarray(0, durable), Buffer.alloc(statSync(path).size - durable)]))],
+    ['cut in the middle of a hash', (path, durable) => truncateSync(path, Math.max(durable, statSync(path).size - 13))],
+  ];
+
+  it.each(lostTails)('rebuilds level hashes %s from entries.dat, and works on', async (_, damage) => {
+    const size = SYNCED + 300;
+    const { dir, entries } = await ledgerOf(size);
+    for (const name of levelFileNames(dir)) damage(join(dir, name), levelLengthBytes(SYNCED, levelOf(name)));
+    const store = await openStore(dir);
+    expect(store.size).toBe(size);
+    for (const name of levelFileNames(dir)) expect(statSync(join(dir, name)).size).toBe(levelLengthBytes(size, levelOf(name)));
+    expectHashesMatch(store, entries);
+    const more = Array.from({ length: 50 }, (_, i) => statementBytes(size + i));
+    await Promise.all(more.map((statement) => store.append(statement, entryOf(statement))));
+    await store.close();
+    const reopened = await openStore(dir);
+    expectHashesMatch(reopened, [...entries, ...more.map(entryOf)]);
+    await reopened.close();
+  });
+
+  it('rebuilds every level hash of a tree smaller than one level sync interval', async () => {
+    const { dir, entries } = await ledgerOf(COMMITTED);
+    for (const name of levelFileNames(dir)) truncateSync(join(dir, name), 0);
+    const store = await openStore(dir);
+    expectHashesMatch(store, entries);
+    await store.close();
+  });
+
+  it('refuses to open when a level file is shorter than its last level sync made durable', async () => {
+    const { dir } = await ledgerOf(SYNCED + 5);
+    truncateSync(join(dir, 'level-01.hashes'), levelLengthBytes(SYNCED, 1) - 1);
+    expect(await codeOf(openStore(dir))).toBe('LEDGER_CORRUPT');
+    expect(readdirSync(dir)).not.toContain('LOCK');
   });
 
   it('refuses to cut heads.log garbage longer than one frame, or a missing heads.log beside data', async () => {

@@ -100,6 +100,9 @@ export function createRouter(options: RouterOptions): Route {
   }
 
   return async function route(request, response) {
+    const method = request.method ?? 'GET';
+    // Every registration names exactly this target: no URL to parse for it.
+    if (request.url === '/entries' && method === 'POST') return register(request, response);
     let url: URL;
     try {
       url = new URL(request.url ?? '/', 'http://ledger.invalid');
@@ -107,7 +110,6 @@ export function createRouter(options: RouterOptions): Route {
       throw new HttpError('HTTP_BAD_PATH', 'the request target is not a path');
     }
     const path = url.pathname;
-    const method = request.method ?? 'GET';
     if (path === '/entries') {
       if (method !== 'POST') throw methodNotAllowed(path, 'POST');
       return register(request, response);

@@ -145,7 +145,8 @@ export class AdmissionThreads {
     waiting.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome === null || outcome instanceof Uint8Array) {
-        item.resolve({ bytes: outcome ?? item.statement, entry: entries.slice(i * ENTRY_BYTES, (i + 1) * ENTRY_BYTES) });
+        // A view: the store copies the entry it keeps, and the message's buffer is this thread's now.
+        item.resolve({ bytes: outcome ?? item.statement, entry: entries.subarray(i * ENTRY_BYTES, (i + 1) * ENTRY_BYTES) });
       } else {
         item.reject(failureError(outcome as AdmissionFailure));
       }

@@ -1,9 +1,9 @@
-import { constants } from 'node:fs';
+import { constants, writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HASH_SIZE, leafHash } from '@countersign/core';
 import { errnoCode, LedgerError, reason } from './errors.js';
-import { checksum32, readFully, readFullySync, syncDirectory, writeFully } from './io.js';
+import { checksum32, DSYNC, readFully, readFullySync, syncDirectory, writeDurably, writeFully } from './io.js';
 import {
   ENTRIES_FILE,
   entriesBytes,
@@ -14,6 +14,7 @@ import {
   levelCount,
   levelFile,
   levelLength,
+  levelsDurableThrough,
   MAX_LEVELS,
   STATEMENTS_FILE,
 } from './layout.js';
@@ -81,10 +82,10 @@ export class DataFiles {
    */
   static async open(dir: string, treeSize: number, maxTailEntries: number): Promise<DataFiles> {
     const opened: FileHandle[] = [];
-    const openFile = async (name: string, required: boolean): Promise<FileHandle | undefined> => {
+    const openFile = async (name: string, required: boolean, flags = 0): Promise<FileHandle | undefined> => {
       const path = join(dir, name);
       try {
-        const handle = await open(path, required ? OPEN_OR_CREATE : constants.O_RDWR);
+        const handle = await open(path, (required ? OPEN_OR_CREATE : constants.O_RDWR) | flags);
         opened.push(handle);
         return handle;
       } catch (error) {
@@ -105,31 +106,53 @@ export class DataFiles {
     };
     try {
       // A missing file is only acceptable when the committed tree needs none of its bytes.
-      const existing = async (name: string, expected: number): Promise<FileHandle> => {
-        const handle = await openFile(name, expected === 0);
+      const existing = async (name: string, expected: number, flags = 0): Promise<FileHandle> => {
+        const handle = await openFile(name, expected === 0, flags);
         if (handle === undefined) throw new LedgerError('LEDGER_CORRUPT', `${join(dir, name)} is missing but the committed tree of ${treeSize} needs it`);
         return handle;
       };
-      const index = await existing(INDEX_FILE, indexBytes(treeSize));
+      const index = await existing(INDEX_FILE, indexBytes(treeSize), DSYNC);
       await cut(index, INDEX_FILE, indexBytes(treeSize), indexBytes(maxTailEntries));
       const statementsEnd = treeSize === 0 ? 0 : recordEnd(await readFully(index, INDEX_RECORD_SIZE, indexBytes(treeSize - 1)));
-      const statements = await existing(STATEMENTS_FILE, statementsEnd);
+      const statements = await existing(STATEMENTS_FILE, statementsEnd, DSYNC);
       await cut(statements, STATEMENTS_FILE, statementsEnd);
-      const entries = await existing(ENTRIES_FILE, entriesBytes(treeSize));
+      const entries = await existing(ENTRIES_FILE, entriesBytes(treeSize), DSYNC);
       await cut(entries, ENTRIES_FILE, entriesBytes(treeSize), entriesBytes(maxTailEntries));
+      // Level hashes are durable only through the last LEVEL_SYNC_INTERVAL multiple (see layout.ts):
+      // shorter than that is corruption; past it they are recomputed from entries.dat, whatever the
+      // files hold there (a power loss may have taken or zeroed any of it).
+      const durableSize = levelsDurableThrough(treeSize);
       const levels: Array<FileHandle | undefined> = [];
       for (let level = 0; level < MAX_LEVELS; level++) {
         const expected = levelBytes(treeSize, level);
         const handle = expected > 0 ? await existing(levelFile(level), expected) : await openFile(levelFile(level), false);
-        if (handle) await cut(handle, levelFile(level), expected);
+        const durable = levelBytes(durableSize, level);
+        if (handle && (await handle.stat()).size < durable) {
+          throw new LedgerError('LEDGER_CORRUPT', `${join(dir, levelFile(level))} holds fewer than the ${durable} bytes that were made durable for the committed tree of ${treeSize}`);
+        }
         levels.push(handle);
       }
       await syncDirectory(dir); // files opened above may have just been created
-      const frontier: Frontier = [];
-      for (let level = 0; level < levelCount(treeSize); level++) {
-        const length = levelLength(treeSize, level);
-        if (length % 2 === 1) frontier[level] = new Uint8Array(await readFully(levels[level] as FileHandle, HASH_SIZE, (length - 1) * HASH_SIZE));
+      const durableFrontier: Frontier = [];
+      for (let level = 0; level < levelCount(durableSize); level++) {
+        const length = levelLength(durableSize, level);
+        if (length % 2 === 1) durableFrontier[level] = new Uint8Array(await readFully(levels[level] as FileHandle, HASH_SIZE, (length - 1) * HASH_SIZE));
       }
+      const tail = treeSize > durableSize ? await readFully(entries, entriesBytes(treeSize - durableSize), entriesBytes(durableSize)) : Buffer.alloc(0);
+      const leaves: Uint8Array[] = [];
+      for (let offset = 0; offset < tail.byteLength; offset += HASH_SIZE) leaves.push(leafHash(tail.subarray(offset, offset + HASH_SIZE)));
+      const rebuilt = appendLeaves(durableSize, durableFrontier, leaves);
+      for (let level = 0; level < MAX_LEVELS; level++) {
+        const handle = levels[level];
+        if (handle === undefined) continue;
+        const hashes = rebuilt.levels[level] ?? [];
+        if (hashes.length > 0) await writeFully(handle, [Buffer.concat(hashes)], levelBytes(durableSize, level));
+        const expected = levelBytes(treeSize, level);
+        const longer = (await handle.stat()).size > expected;
+        if (longer) await handle.truncate(expected);
+        if (hashes.length > 0 || longer) await handle.datasync();
+      }
+      const frontier = rebuilt.frontier;
       return new DataFiles(dir, statements, index, entries, levels, treeSize, statementsEnd, frontier);
     } catch (error) {
       await Promise.allSettled(opened.map((handle) => handle.close()));
@@ -151,10 +174,11 @@ export class DataFiles {
   }
 
   /**
-   * Appends a batch after everything written so far (the batch before it may not be committed yet)
-   * and fdatasyncs every file it touched (and the directory when a level file is new); each file is
-   * synced as soon as its own write is done. Nothing committed changes until commit(); on failure
-   * call rollback().
+   * Appends a batch after everything written so far (the batch before it may not be committed yet):
+   * statements, index records and entries durably (DSYNC writes, each durable as soon as its own
+   * write returns), level hashes durably only when the batch reaches a LEVEL_SYNC_INTERVAL multiple
+   * or creates a level file (then the directory is synced too). Nothing committed changes until
+   * commit(); on failure call rollback().
    */
   write(items: readonly BatchItem[]): Promise<WrittenBatch> {
     return this.oneAtATime(() => this.writeNow(items));
@@ -174,32 +198,43 @@ export class DataFiles {
       leaves.push(leafHash(entry));
     });
     const appended = appendLeaves(start, this.written.frontier, leaves);
+    const end = start + items.length;
     const writes: Array<[FileHandle, Uint8Array[], number]> = [
       [this.statements, items.map((item) => item.statement), statementsStart],
       [this.index, [indexRecords], indexBytes(start)],
       [this.entries, [entries], entriesBytes(start)],
     ];
+    const levelWrites: Array<[FileHandle, Uint8Array, number]> = [];
     let created = false;
     for (let level = 0; level < appended.levels.length; level++) {
       if (this.levels[level] === undefined) {
         this.levels[level] = await open(join(this.dir, levelFile(level)), OPEN_OR_CREATE);
         created = true;
       }
-      writes.push([this.levels[level] as FileHandle, [Buffer.concat(appended.levels[level] as Uint8Array[])], levelBytes(start, level)]);
+      levelWrites.push([this.levels[level] as FileHandle, Buffer.concat(appended.levels[level] as Uint8Array[]), levelBytes(start, level)]);
     }
-    await Promise.all(
-      writes.map(async ([handle, chunks, position]) => {
-        await writeFully(handle, chunks, position);
-        await handle.datasync();
-      }),
-    );
+    // Level hashes are made durable only by a batch that reaches a multiple of LEVEL_SYNC_INTERVAL
+    // (it grows every level below that multiple, so one fdatasync each covers what earlier batches
+    // left in the page cache) or creates a level file; other batches leave them to the page cache,
+    // written here on this thread, and recovery recomputes them from entries.dat.
+    const syncLevels = created || levelsDurableThrough(end) > start;
+    if (!syncLevels) for (const [handle, bytes, position] of levelWrites) writeAllSync(handle.fd, bytes, position);
+    await Promise.all([
+      ...writes.map(([handle, chunks, position]) => writeDurably(handle, chunks, position)),
+      ...(syncLevels
+        ? levelWrites.map(async ([handle, bytes, position]) => {
+            await writeFully(handle, [bytes], position);
+            await handle.datasync();
+          })
+        : []),
+    ]);
     if (created) await syncDirectory(this.dir);
     if (this.recentHashes.size + leaves.length * 2 > HASH_CACHE_ENTRIES) this.recentHashes.clear();
     appended.levels.forEach((hashes, level) => {
       const first = levelLength(start, level);
       hashes.forEach((hash, i) => this.recentHashes.set((first + i) * MAX_LEVELS + level, hash));
     });
-    this.written = { treeSize: start + items.length, statementsEnd: offset, frontier: appended.frontier };
+    this.written = { treeSize: end, statementsEnd: offset, frontier: appended.frontier };
     this.visibleSize = this.written.treeSize;
     return { ...this.written, epoch: this.epoch };
   }
@@ -289,6 +324,12 @@ export class DataFiles {
     const handles = [this.statements, this.index, this.entries, ...this.levels].filter((handle): handle is FileHandle => handle !== undefined);
     await Promise.allSettled(handles.map((handle) => handle.close()));
   }
+}
+
+/** A synchronous write into the page cache; a short one (disk full) is an error, as in writeFully. */
+function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
+  const written = writevSync(fd, [bytes], position);
+  if (written !== bytes.byteLength) throw new Error(`short write: ${written} of ${bytes.byteLength} bytes`);
 }
 
 function writeRecord(target: Buffer, at: number, offset: number, length: number, checksum: number): void {

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, LedgerError } from './errors.js';
-import { syncDirectory } from './io.js';
+import { DSYNC, syncDirectory } from './io.js';
 import { checkFormat, FORMAT_FILE, FORMAT_TEMP_FILE, FORMAT_TEXT, HEADS_FILE, isInitLeftover, isLedgerFileName } from './layout.js';
 
 export type DirectoryState = 'ledger' | 'empty';
@@ -57,7 +57,7 @@ export async function writeFormat(dir: string): Promise<void> {
  */
 export async function openHeads(dir: string): Promise<FileHandle> {
   try {
-    return await open(join(dir, HEADS_FILE), constants.O_RDWR);
+    return await open(join(dir, HEADS_FILE), constants.O_RDWR | DSYNC);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
@@ -65,7 +65,7 @@ export async function openHeads(dir: string): Promise<FileHandle> {
     if (isInitLeftover(name) || name === FORMAT_FILE) continue;
     if ((await stat(join(dir, name))).size > 0) throw new LedgerError('LEDGER_CORRUPT', `${join(dir, HEADS_FILE)} is missing but ${name} holds data`);
   }
-  const handle = await open(join(dir, HEADS_FILE), constants.O_RDWR | constants.O_CREAT);
+  const handle = await open(join(dir, HEADS_FILE), constants.O_RDWR | constants.O_CREAT | DSYNC);
   await syncDirectory(dir);
   return handle;
 }

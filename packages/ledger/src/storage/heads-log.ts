@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { LedgerError } from './errors.js';
-import { checksum32, readFully, writeFully } from './io.js';
+import { checksum32, readFully, writeDurably } from './io.js';
 import { HEADS_FILE } from './layout.js';
 
 /**
@@ -84,11 +84,10 @@ export class HeadsLog {
     return this.treeSizes.at(-1) ?? 0;
   }
 
-  /** Writes and fsyncs one head; recorded in memory only once durable. */
+  /** Writes one head durably (the file is opened with DSYNC); recorded in memory only once durable. */
   async append(treeSize: number, seal: Uint8Array): Promise<void> {
     const frame = encodeHead(treeSize, seal);
-    await writeFully(this.file, [frame], this.end);
-    await this.file.datasync();
+    await writeDurably(this.file, [frame], this.end);
     this.treeSizes.push(treeSize);
     this.offsets.push(this.end);
     this.end += frame.byteLength;

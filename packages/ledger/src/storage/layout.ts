@@ -56,6 +56,16 @@ export function levelCount(treeSize: number): number {
   return levels;
 }
 
+/**
+ * Level files are fdatasync'ed by every batch that reaches a multiple of this many leaves (and by a
+ * batch that creates one), not by the others: recovery recomputes the hashes past the last multiple
+ * below the committed size from entries.dat, which every batch makes durable before its head.
+ */
+export const LEVEL_SYNC_INTERVAL = 4096;
+
+/** Leaves whose level hashes are durable in a tree of `treeSize` committed leaves. */
+export const levelsDurableThrough = (treeSize: number): number => treeSize - (treeSize % LEVEL_SYNC_INTERVAL);
+
 export const levelBytes = (treeSize: number, level: number): number => levelLength(treeSize, level) * HASH_SIZE;
 export const entriesBytes = (treeSize: number): number => treeSize * HASH_SIZE;
 export const indexBytes = (treeSize: number): number => treeSize * INDEX_RECORD_SIZE;
