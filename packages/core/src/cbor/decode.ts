@@ -24,6 +24,26 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
 });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// Decoded byte strings are copies (the input may be reused by its owner). A typed array of its own costs
+// far more than the copy for anything past V8's on-heap size (64 bytes): certificates, proofs and digests
+// in headers are copied into shared slabs instead, as Buffer.allocUnsafe does. A view keeps its slab alive.
+const SLAB_BYTES = 16 * 1024;
+const ON_HEAP_BYTES = 64;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function copyOf(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  if (length <= ON_HEAP_BYTES || length > SLAB_BYTES / 4) return bytes.slice(start, start + length);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const copy = new Uint8Array(slab, slabUsed, length);
+  copy.set(bytes.subarray(start, start + length));
+  slabUsed += (length + 7) & ~7;
+  return copy;
+}
 const INDEFINITE = -1;
 
 interface Head {
@@ -166,7 +186,7 @@ export class CborReader {
   private readString(major: 2 | 3, argument: number | bigint): Uint8Array {
     if (argument !== INDEFINITE) {
       const length = this.length(argument, 1, this.limits.maxStringLength, major === 2 ? 'byte string' : 'text string');
-      const value = this.bytes.slice(this.pos, this.pos + length);
+      const value = copyOf(this.bytes, this.pos, length);
       this.pos += length;
       return value;
     }

@@ -45,6 +45,13 @@ function validAtPhrase(at: Date, when: string): string {
   return lastValidAt.text;
 }
 
+// Receipts issued together share their iat: its ISO form is made once per run of them.
+let lastIso = { seconds: NaN, text: '' };
+function isoTime(seconds: number): string {
+  if (seconds !== lastIso.seconds) lastIso = { seconds, text: new Date(seconds * 1000).toISOString() };
+  return lastIso.text;
+}
+
 // Reasons made only of names countersign defines (algorithm, payload kind): one string per combination.
 const phrases = new Map<string, Map<string, string>>();
 function fixedPhrase(first: string, second: string, make: () => string): string {
@@ -149,8 +156,8 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
 }
 
 /** One record per service entry: a receipt repeated or re-encoded names the same entry. */
-function distinctEntries(receipts: readonly CountedReceipt[]): CountedReceipt[] {
-  if (receipts.length === 0) return [];
+function distinctEntries(receipts: readonly CountedReceipt[]): readonly CountedReceipt[] {
+  if (receipts.length < 2) return receipts;
   const seen = new Set<string>();
   return receipts.filter((receipt) => {
     const key = JSON.stringify([receipt.issuer ?? null, receipt.entryId]);
@@ -198,7 +205,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
       service: receipt.issuer,
       kid: receipt.kid,
       entryId: receipt.entryId,
-      registeredAt: receipt.issuedAt === undefined ? undefined : new Date(receipt.issuedAt * 1000).toISOString(),
+      registeredAt: receipt.issuedAt === undefined ? undefined : isoTime(receipt.issuedAt),
     })),
   });
 }

@@ -5,6 +5,7 @@ import {
   isCountersignError,
   parseDigest,
   parseSignedStatement,
+  toHex,
   verifyStatement,
   type ArtifactDigest,
   type HashAlgorithm,
@@ -15,7 +16,7 @@ import {
 } from '@countersign/core';
 import { StepError } from '../errors.js';
 import { digestFile } from '../io/digest-files.js';
-import { readInputSync, readSmallInputSync } from '../io/files.js';
+import { readInputSync, withSmallInputSync } from '../io/files.js';
 
 /** One artifact to verify: the file (or its digest as ALG:HEX) and its statement. */
 export interface VerifyPair {
@@ -49,13 +50,14 @@ async function artifactDigest(pair: VerifyPair, statement: SignedStatement | und
 const SMALL_FILE = 1024 * 1024;
 
 async function digestArtifact(path: string, algorithm: HashAlgorithm): Promise<Uint8Array> {
-  let bytes: Uint8Array | undefined;
+  let digest: Uint8Array | undefined;
   try {
-    bytes = readSmallInputSync(path, 'artifact', SMALL_FILE);
+    // Hashed where it was read: the artifact's bytes are not wanted afterwards.
+    digest = withSmallInputSync(path, 'artifact', SMALL_FILE, (bytes) => digestBytes(algorithm, bytes));
   } catch {
     return digestFile(path, algorithm); // which reports the problem in its own words
   }
-  return bytes ? digestBytes(algorithm, bytes) : digestFile(path, algorithm);
+  return digest ?? digestFile(path, algorithm);
 }
 
 /**
@@ -75,7 +77,7 @@ export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlo
   return {
     artifact: 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest,
     statementPath: pair.statementPath,
-    artifactDigest: `${artifact.algorithm.name}:${Buffer.from(artifact.digest).toString('hex')}`,
+    artifactDigest: `${artifact.algorithm.name}:${toHex(artifact.digest)}`,
     verdict,
   };
 }
