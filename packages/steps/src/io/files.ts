@@ -30,6 +30,11 @@ export function readInputSync(path: string, role: string, maxBytes = 64 * 1024 *
 // of files of a few KiB, and a fresh buffer per file (with an fstat to size it) costs more than the read.
 const SCRATCH_BYTES = 64 * 1024;
 let scratch: Uint8Array | undefined;
+/**
+ * Pipes and devices tell no size, and a pipe cannot be read twice (a caller that streams large files
+ * could not start again): they are read to their end, as inputs read whole always were, up to this.
+ */
+export const WITHOUT_SIZE_LIMIT = 64 * 1024 * 1024;
 
 /**
  * Lends a whole file of at most `maxBytes` to `use`, without leaving the thread, and returns what `use`
@@ -37,8 +42,8 @@ let scratch: Uint8Array | undefined;
  * are only valid during `use`, which must not read another file. Files that fit the scratch buffer cost
  * one open, reads up to the end (the last one empty) and a close: no fstat, no allocation. Larger ones
  * are sized with fstat, refused early when over `maxBytes`, and read into a buffer of their own; however
- * a file grows while it is read, no more than `maxBytes` are ever taken in (pipes and files such as
- * /proc's, whose size fstat does not tell, are read to their end, once: a pipe cannot be read again).
+ * a file grows while it is read, no more than `maxBytes` (and one byte to tell) are ever taken in. Pipes
+ * and devices, which tell no size, are read to their end, up to WITHOUT_SIZE_LIMIT.
  */
 export function withSmallInputSync<T>(path: string, role: string, maxBytes: number, use: (bytes: Uint8Array) => T): T | undefined {
   let fd: number | undefined;
@@ -75,7 +80,7 @@ function readWhole(fd: number, maxBytes: number): Uint8Array | undefined {
   if (filled < first) return scratch.subarray(0, filled);
   // The file goes on past the scratch buffer or the limit: size it once.
   const info = fstatSync(fd);
-  const limit = info.isFile() ? maxBytes : Infinity;
+  const limit = info.isFile() ? maxBytes : Math.max(maxBytes, WITHOUT_SIZE_LIMIT);
   if (filled > limit || info.size > limit) return undefined;
   let bytes = new Uint8Array(Math.min(limit + 1, Math.max(info.size + 1, 2 * filled)));
   bytes.set(scratch.subarray(0, filled));

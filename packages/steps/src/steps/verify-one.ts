@@ -32,6 +32,11 @@ export interface VerifyOneResult {
   verdict: Verdict;
 }
 
+/** How results name a pair's artifact: its file, or the digest it was given as. */
+export function artifactName(pair: VerifyPair): string {
+  return 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest;
+}
+
 async function artifactDigest(pair: VerifyPair, statement: SignedStatement | undefined): Promise<ArtifactDigest> {
   if ('digest' in pair.artifact) {
     try {
@@ -75,7 +80,7 @@ export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlo
   const artifact = await artifactDigest(pair, parsed);
   const verdict = verifyStatement({ statement, parsed, artifact, policy, allowUnlogged, now, receiptSignatures });
   return {
-    artifact: 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest,
+    artifact: artifactName(pair),
     statementPath: pair.statementPath,
     artifactDigest: `${artifact.algorithm.name}:${toHex(artifact.digest)}`,
     verdict,
