@@ -3,7 +3,7 @@ import type { CborValue } from '../cbor/index.js';
 import type { SignatureAlgorithm, SignatureAlgorithmName } from '../cose/algorithms.js';
 import { CoseError } from '../cose/errors.js';
 import { assertKeyFits } from '../cose/keys.js';
-import { sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
+import { transientSigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
 import { ReceiptError } from './errors.js';
 import { checkVds, kidText, receiptAlgorithm, receiptClaims, receiptKid, taggedReceipt, type ReceiptInput } from './read.js';
 import type { ReceiptSignatureCache } from './signature-cache.js';
@@ -65,7 +65,8 @@ export interface ReceiptVerifyOptions {
 export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string, options: ReceiptVerifyOptions = {}): void {
   const { message, algorithm, key } = headers;
   const cache = options.signatureCache;
-  const toBeSigned = sigStructure(message.protectedBytes, root);
+  // Transient: the checks below are done with it before this returns, and the cache copies what it keeps.
+  const toBeSigned = transientSigStructure(message.protectedBytes, root);
   let valid: boolean;
   try {
     // Whether the key may serve this algorithm is asked every time: a JWK's alg is not among the bytes the cache keys on.
