@@ -45,7 +45,7 @@ export function rootFromInclusionProof(leafIndex: number, treeSize: number, leaf
   checkHash(leafHash, 'leaf hash');
   checkProofHashes(proof);
   const { inner, border } = pathShape(leafIndex, treeSize - 1);
-  checkProofLength(proof, inner + border, `inclusion proof for leaf ${leafIndex} of ${treeSize}`);
+  checkProofLength(proof, inner + border, () => `inclusion proof for leaf ${leafIndex} of ${treeSize}`);
   // A copy: the climb's nodes are shared with later proofs.
   return climbBorder(climbInner(leafHash, proof, 0, inner, leafIndex), proof, inner).slice();
 }

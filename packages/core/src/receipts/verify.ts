@@ -77,7 +77,7 @@ export function verifyInclusionReceiptForEntry(
   checkReceiptSignature(
     headers,
     root,
-    `receipt signature does not cover the root that this statement and the proof (leaf ${leafIndex} of ${treeSize}) lead to: the receipt is for another statement, or it was altered`,
+    () => `receipt signature does not cover the root that this statement and the proof (leaf ${leafIndex} of ${treeSize}) lead to: the receipt is for another statement, or it was altered`,
     options,
   );
   const { issuer, kid, issuedAt, algorithm } = headers.identity;
