@@ -37,33 +37,26 @@ export function artifactName(pair: VerifyPair): string {
   return 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest;
 }
 
-async function artifactDigest(pair: VerifyPair, statement: SignedStatement | undefined): Promise<ArtifactDigest> {
-  if ('digest' in pair.artifact) {
-    try {
-      return parseDigest(pair.artifact.digest);
-    } catch (error) {
-      if (isCountersignError(error)) throw new StepError('STEP_USAGE', `the digest: ${error.message}`, { input: 'digest' });
-      throw error;
-    }
+function givenDigest(text: string): ArtifactDigest {
+  try {
+    return parseDigest(text);
+  } catch (error) {
+    if (isCountersignError(error)) throw new StepError('STEP_USAGE', `the digest: ${error.message}`, { input: 'digest' });
+    throw error;
   }
-  // An unreadable statement still gets a digest: the verdict reports why the statement failed.
-  const algorithm = statement ? artifactHashAlgorithm(statement.payload) : SHA256;
-  return { algorithm, digest: await digestArtifact(pair.artifact.file, algorithm) };
+}
+
+/** A small file's digest, hashed where it was read (its bytes are not wanted afterwards); undefined: stream it. */
+function smallFileDigest(path: string, algorithm: HashAlgorithm): Uint8Array | undefined {
+  try {
+    return withSmallInputSync(path, 'artifact', SMALL_FILE, (bytes) => digestBytes(algorithm, bytes));
+  } catch {
+    return undefined; // streaming reports the problem in its own words
+  }
 }
 
 /** Files this small are read whole, on this thread; larger ones are streamed. */
 const SMALL_FILE = 1024 * 1024;
-
-async function digestArtifact(path: string, algorithm: HashAlgorithm): Promise<Uint8Array> {
-  let digest: Uint8Array | undefined;
-  try {
-    // Hashed where it was read: the artifact's bytes are not wanted afterwards.
-    digest = withSmallInputSync(path, 'artifact', SMALL_FILE, (bytes) => digestBytes(algorithm, bytes));
-  } catch {
-    return digestFile(path, algorithm); // which reports the problem in its own words
-  }
-  return digest ?? digestFile(path, algorithm);
-}
 
 /**
  * Reads, digests and verifies one pair; the same code runs in worker threads for large batches. A
@@ -77,7 +70,12 @@ export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlo
   } catch (error) {
     if (!isCountersignError(error)) throw error;
   }
-  const artifact = await artifactDigest(pair, parsed);
+  // An unreadable statement still gets a digest: the verdict reports why the statement failed.
+  const algorithm = parsed ? artifactHashAlgorithm(parsed.payload) : SHA256;
+  let artifact: ArtifactDigest;
+  if ('digest' in pair.artifact) artifact = givenDigest(pair.artifact.digest);
+  // Most artifacts are small: then there is no promise to wait for.
+  else artifact = { algorithm, digest: smallFileDigest(pair.artifact.file, algorithm) ?? (await digestFile(pair.artifact.file, algorithm)) };
   const verdict = verifyStatement({ statement, parsed, artifact, policy, allowUnlogged, now, receiptSignatures });
   return {
     artifact: artifactName(pair),
