@@ -58,8 +58,18 @@ function mergedLimits(limits: Partial<DecodeLimits>): Readonly<DecodeLimits> {
   const { maxDepth, maxItems, maxStringLength, maxInputSize } = limits;
   if (maxDepth === undefined && maxItems === undefined && maxStringLength === undefined && maxInputSize === undefined) return DEFAULT_DECODE_LIMITS;
   if (maxDepth !== undefined && maxItems !== undefined && maxStringLength !== undefined && maxInputSize !== undefined) return limits as DecodeLimits;
-  return { ...DEFAULT_DECODE_LIMITS, ...limits };
+  // Callers pass the same partial limits (a module's constant) on every decode: merged once per object.
+  let merged = mergedOnce.get(limits);
+  if (merged === undefined || merged.maxDepth !== (maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth) || merged.maxItems !== (maxItems ?? DEFAULT_DECODE_LIMITS.maxItems)
+    || merged.maxStringLength !== (maxStringLength ?? DEFAULT_DECODE_LIMITS.maxStringLength) || merged.maxInputSize !== (maxInputSize ?? DEFAULT_DECODE_LIMITS.maxInputSize)) {
+    merged = { ...DEFAULT_DECODE_LIMITS, ...limits };
+    mergedOnce.set(limits, merged);
+  }
+  return merged;
 }
+
+// Checked against the object's current values at each use: a caller may change its limits object.
+const mergedOnce = new WeakMap<Partial<DecodeLimits>, Readonly<DecodeLimits>>();
 
 /**
  * A cursor over CBOR bytes. `readItem` decodes the next item; `pos` tells where it ended, so
