@@ -40,6 +40,22 @@ function malformed(reason: string, cause?: unknown): ReceiptError {
 
 /** A kid for people and for trust-policy lookups: printable ASCII as it is, anything else as hex. */
 export function kidText(kid: Uint8Array): string {
+  // A batch's receipts name one key: the text of the last kid is kept with a copy of its bytes.
+  if (lastKid !== undefined && sameKid(lastKid.bytes, kid)) return lastKid.text;
+  const text = kidTextOf(kid);
+  if (kid.length <= 128) lastKid = { bytes: kid.slice(), text };
+  return text;
+}
+
+let lastKid: { bytes: Uint8Array; text: string } | undefined;
+
+function sameKid(known: Uint8Array, kid: Uint8Array): boolean {
+  if (known.length !== kid.length) return false;
+  for (let i = 0; i < kid.length; i++) if (known[i] !== kid[i]) return false;
+  return true;
+}
+
+function kidTextOf(kid: Uint8Array): string {
   let printable = kid.length > 0;
   for (let i = 0; printable && i < kid.length; i++) printable = kid[i]! >= 0x20 && kid[i]! < 0x7f;
   // Read in place: the kid is a view into the receipt.

@@ -52,7 +52,8 @@ function isoTime(seconds: number): string {
   return lastIso.text;
 }
 
-// Reasons made only of names countersign defines (algorithm, payload kind): one string per combination.
+// Reasons made only of names countersign defines (algorithm, payload kind) or the policy holds (a trusted
+// issuer and its key): one string per combination.
 const phrases = new Map<string, Map<string, string>>();
 function fixedPhrase(first: string, second: string, make: () => string): string {
   let inner = phrases.get(first);
@@ -129,7 +130,8 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
     return;
   }
   const key = issuerKey(statement, rule, at);
-  if (key.ok) verdict.pass('issuer', `${iss} (${key.source})`);
+  // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement.
+  if (key.ok) verdict.pass('issuer', fixedPhrase(iss, key.source, () => `${iss} (${key.source})`));
   else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
   else verdict.pass('issuer', iss);
 
