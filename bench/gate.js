@@ -29,6 +29,8 @@ export const name = 'gate';
 const MIN_RATIO = 0.6;
 /** Every core against one thread for the batch; the goal is for 2 cores. */
 const MIN_CORE_SCALING = 1.7;
+/** What a batch may spend per artifact beyond its signature check, in microseconds (a target, not a gate). */
+const MAX_BEYOND_SIGNATURE_US = 40;
 const ARTIFACTS = Number(process.env.BENCH_GATE_ARTIFACTS ?? 10_000);
 const ROUNDS = 5;
 const DURATION_MS = 400;
@@ -118,6 +120,10 @@ export async function run({ log }) {
     const base = median(baseline);
     const mine = median(ours);
     const ratio = mine / base;
+    // The batch's receipts share one tree-head signature: per artifact there remains one signature to
+    // check; the rest (reading both files, digest, decoding, proof, policy, verdict) is the overhead.
+    const oneSignatureUs = 1e6 / (2 * base);
+    const beyondSignatureUs = (oneCore * 1e6) / ARTIFACTS - oneSignatureUs;
     const scaling = oneCore / allCores;
     const cores = availableParallelism();
     // The scaling goal is set for two cores; on one there is nothing to scale, on more it is at least as easy.
@@ -130,6 +136,11 @@ export async function run({ log }) {
         { measurement: 'verifyStatement: digest of a 1 KiB artifact, statement, policy, vds 1 receipt, inclusion proof (1024 leaves)', 'per second': Math.round(mine), ratio: ratio.toFixed(2) },
         { measurement: `verify ${ARTIFACTS} artifacts in one call (files, statements, receipts), 1 thread`, 'per second': Math.round(ARTIFACTS / oneCore), ratio: '' },
         {
+          measurement: 'of which, per artifact, everything but its one signature check (files read, digest, decoding, proof, policy, verdict)',
+          'per second': '',
+          ratio: `${beyondSignatureUs.toFixed(0)} us (goal <= ${MAX_BEYOND_SIGNATURE_US}: ${beyondSignatureUs <= MAX_BEYOND_SIGNATURE_US ? 'met' : 'missed'})`,
+        },
+        {
           measurement: `verify ${ARTIFACTS} artifacts in one call, every core (${cores})`,
           'per second': Math.round(ARTIFACTS / allCores),
           ratio: `${scaling.toFixed(2)} × 1 thread (goal >= ${MIN_CORE_SCALING}: ${scalingOk ? 'met' : 'missed'})`,
@@ -138,6 +149,7 @@ export async function run({ log }) {
       notes: [
         `Goal: a full verification at least ${MIN_RATIO} of the rate of two raw ECDSA verifications (the two signatures it must check): ${ratio.toFixed(2)}, ${ratio >= MIN_RATIO ? 'met' : 'missed'}.`,
         `Goal: the batch on every core at least ${MIN_CORE_SCALING} times as fast as on one thread (set for 2 cores): ${scaling.toFixed(2)}, ${scalingOk ? 'met' : 'missed'}. The batch's receipts share one tree-head signature, which each thread checks once (ReceiptSignatureCache); the workers are started by the warm-up call and kept, idle, for the next calls (as in any process that verifies more than once; a one-shot \`countersign verify\` pays their start-up, see the release section).`,
+        `Target: at most ${MAX_BEYOND_SIGNATURE_US} us per artifact beyond its one signature check on one thread (1 KiB artifacts, both files read): ${beyondSignatureUs.toFixed(0)} us, ${beyondSignatureUs <= MAX_BEYOND_SIGNATURE_US ? 'met' : 'missed'}; one raw ES256 verification takes ${oneSignatureUs.toFixed(0)} us in the same run. A target for the lead to judge, not one of the gate's goals.`,
         `Median of ${ROUNDS} interleaved rounds of about ${DURATION_MS} ms each. The batch figures are the median of 3 calls of verifyArtifacts (the verify step) over files in a temporary directory, after one warm-up call.`,
       ],
       ok: ratio >= MIN_RATIO && scalingOk,

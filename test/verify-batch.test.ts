@@ -92,11 +92,13 @@ describe('a logged batch on two threads', () => {
     } finally {
       await ledger.stop();
     }
-    const verify = (): Array<{ artifact: string; verified: boolean; checks: Array<{ name: string; outcome: string }> }> => {
-      const run = countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', '2', '--json']);
+    const verify = (threads = 2): Array<{ artifact: string; verified: boolean; checks: Array<{ name: string; outcome: string }> }> => {
+      const run = countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', String(threads), '--json']);
       return JSON.parse(run.stdout) as ReturnType<typeof verify>;
     };
     const all = verify();
+    // Verdicts from a worker arrive as text: each says exactly what the same verdict made on one thread says.
+    expect(all).toEqual(verify(1));
     expect(all.map((result) => result.artifact)).toEqual(batch);
     expect(all.every((result) => result.verified && result.checks.some((check) => check.name === 'receipts' && check.outcome === 'pass'))).toBe(true);
 
@@ -104,6 +106,7 @@ describe('a logged batch on two threads', () => {
     const moved = embedReceipts(readFileSync(`${batch[101]}.cose`), receiptsOf(readFileSync(`${batch[100]}.cose`)));
     writeFileSync(`${batch[101]}.cose`, moved);
     const after = verify();
+    expect(after).toEqual(verify(1));
     expect(after.filter((result) => !result.verified).map((result) => result.artifact)).toEqual([batch[101]]);
     expect(after[101]!.checks.find((check) => check.name === 'receipts')).toMatchObject({ outcome: 'fail' });
     expectOneLineError(countersign(['verify', '--statement-glob', join(logged, '*.tgz.cose'), '--trust', batchPolicy, '--concurrency', '0']), 2, /--concurrency must be a whole number/);

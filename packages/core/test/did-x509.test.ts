@@ -220,6 +220,18 @@ describe('deriveDidX509 and resolveDidX509 on generated chains', () => {
     expect(cases.map(([name, fn]) => [name, codeOf(fn)])).toEqual(cases.map(([name, , code]) => [name, code]));
   });
 
+  it('answers a repeated resolution only for the same bytes: a chain changed in place after it resolved is checked afresh', () => {
+    const did = deriveDidX509(x5chain);
+    const copies = x5chain.map((der) => der.slice());
+    expect(codeOf(() => resolveDidX509(did, copies, inside))).toBe('no error');
+    expect(codeOf(() => resolveDidX509(did, copies, inside))).toBe('no error');
+    // The leaf's signature, the last bytes of its DER, altered in the very array that resolved.
+    copies[0]![copies[0]!.length - 1]! ^= 0x01;
+    expect(codeOf(() => resolveDidX509(did, copies, inside))).toBe('X509_CHAIN_BROKEN');
+    expect(codeOf(() => resolveDidX509(did, x5chain, new Date(notAfter.getTime() + 1000)))).toBe('X509_NOT_VALID_AT_TIME');
+    expect(codeOf(() => resolveDidX509(did, x5chain, inside))).toBe('no error');
+  });
+
   it('requires an EKU extension for an eku predicate', () => {
     const noEku = threeLevels({ extendedKeyUsages: [] });
     const chainNoEku = [noEku.leaf, noEku.intermediate, noEku.root];

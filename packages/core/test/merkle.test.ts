@@ -382,3 +382,58 @@ describe('proof generation reads O(log n) subtree hashes', () => {
     }
   });
 });
+
+describe('interior nodes shared between the proofs of a batch', () => {
+  // Every node recomputed by hand, as RFC 9162 defines it: no shared state.
+  const sha = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest());
+  const independentRoot = (leafIndex: number, treeSize: number, leaf: Uint8Array, path: readonly Uint8Array[]): Uint8Array => {
+    let [index, last, hash] = [leafIndex, treeSize - 1, leaf];
+    for (const sibling of path) {
+      if (index % 2 === 1 || index === last) {
+        hash = sha(Uint8Array.of(1), sibling, hash);
+        while (index % 2 === 0 && index !== 0) [index, last] = [index / 2, Math.floor(last / 2)];
+      } else {
+        hash = sha(Uint8Array.of(1), hash, sibling);
+      }
+      [index, last] = [Math.floor(index / 2), Math.floor(last / 2)];
+    }
+    return hash;
+  };
+
+  it('gives every leaf of a tree the root an independent computation gives, and each caller a root of its own', () => {
+    const tree = new MemoryTree();
+    for (let i = 0; i < 300; i++) tree.appendEntry(Buffer.from(`entry ${i}`));
+    const roots = [];
+    for (const size of [1, 2, 7, 64, 255, 300]) {
+      for (let leafIndex = 0; leafIndex < size; leafIndex++) {
+        const leaf = leafHash(Buffer.from(`entry ${leafIndex}`));
+        const path = tree.inclusionProof(leafIndex, size);
+        const root = rootFromInclusionProof(leafIndex, size, leaf, path);
+        expect(hex(root)).toBe(hex(independentRoot(leafIndex, size, leaf, path)));
+        expect(hex(root)).toBe(hex(tree.root(size)));
+        roots.push(root);
+      }
+    }
+    // Changing one caller's root changes no other's, nor what the next proof computes.
+    roots[0]!.fill(0);
+    expect(hex(rootFromInclusionProof(0, 300, leafHash(Buffer.from('entry 0')), tree.inclusionProof(0, 300)))).toBe(hex(tree.root(300)));
+  });
+
+  it('still fails a proof one byte away from proofs it just computed, at any level', () => {
+    const tree = new MemoryTree();
+    for (let i = 0; i < 256; i++) tree.appendEntry(Buffer.from(`entry ${i}`));
+    const root = tree.root();
+    for (let leafIndex = 0; leafIndex < 256; leafIndex++) verifyInclusion(leafIndex, 256, leafHash(Buffer.from(`entry ${leafIndex}`)), tree.inclusionProof(leafIndex), root);
+    const path = tree.inclusionProof(77);
+    for (let level = 0; level < path.length; level++) {
+      for (const at of [0, 1, 31]) {
+        const altered = path.map((hash) => hash.slice());
+        altered[level]![at]! ^= 0x01;
+        expect(merkleCode(() => verifyInclusion(77, 256, leafHash(Buffer.from('entry 77')), altered, root))).toBe('MERKLE_ROOT_MISMATCH');
+      }
+    }
+    const otherLeaf = leafHash(Buffer.from('entry 77'));
+    otherLeaf[5]! ^= 0x80;
+    expect(merkleCode(() => verifyInclusion(77, 256, otherLeaf, path, root))).toBe('MERKLE_ROOT_MISMATCH');
+  });
+});

@@ -24,6 +24,26 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
 });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// Decoded byte strings are copies (the input may be reused by its owner). A typed array of its own costs
+// far more than the copy for anything past V8's on-heap size (64 bytes): certificates, proofs and digests
+// in headers are copied into shared slabs instead, as Buffer.allocUnsafe does. A view keeps its slab alive.
+const SLAB_BYTES = 16 * 1024;
+const ON_HEAP_BYTES = 64;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function copyOf(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  if (length <= ON_HEAP_BYTES || length > SLAB_BYTES / 4) return bytes.slice(start, start + length);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const copy = new Uint8Array(slab, slabUsed, length);
+  copy.set(bytes.subarray(start, start + length));
+  slabUsed += (length + 7) & ~7;
+  return copy;
+}
 const INDEFINITE = -1;
 
 interface Head {
@@ -38,8 +58,18 @@ function mergedLimits(limits: Partial<DecodeLimits>): Readonly<DecodeLimits> {
   const { maxDepth, maxItems, maxStringLength, maxInputSize } = limits;
   if (maxDepth === undefined && maxItems === undefined && maxStringLength === undefined && maxInputSize === undefined) return DEFAULT_DECODE_LIMITS;
   if (maxDepth !== undefined && maxItems !== undefined && maxStringLength !== undefined && maxInputSize !== undefined) return limits as DecodeLimits;
-  return { ...DEFAULT_DECODE_LIMITS, ...limits };
+  // Callers pass the same partial limits (a module's constant) on every decode: merged once per object.
+  let merged = mergedOnce.get(limits);
+  if (merged === undefined || merged.maxDepth !== (maxDepth ?? DEFAULT_DECODE_LIMITS.maxDepth) || merged.maxItems !== (maxItems ?? DEFAULT_DECODE_LIMITS.maxItems)
+    || merged.maxStringLength !== (maxStringLength ?? DEFAULT_DECODE_LIMITS.maxStringLength) || merged.maxInputSize !== (maxInputSize ?? DEFAULT_DECODE_LIMITS.maxInputSize)) {
+    merged = { ...DEFAULT_DECODE_LIMITS, ...limits };
+    mergedOnce.set(limits, merged);
+  }
+  return merged;
 }
+
+// Checked against the object's current values at each use: a caller may change its limits object.
+const mergedOnce = new WeakMap<Partial<DecodeLimits>, Readonly<DecodeLimits>>();
 
 /**
  * A cursor over CBOR bytes. `readItem` decodes the next item; `pos` tells where it ended, so
@@ -166,7 +196,7 @@ export class CborReader {
   private readString(major: 2 | 3, argument: number | bigint): Uint8Array {
     if (argument !== INDEFINITE) {
       const length = this.length(argument, 1, this.limits.maxStringLength, major === 2 ? 'byte string' : 'text string');
-      const value = this.bytes.slice(this.pos, this.pos + length);
+      const value = copyOf(this.bytes, this.pos, length);
       this.pos += length;
       return value;
     }

@@ -127,8 +127,11 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, ex
 // Verification reads its Sig_structure synchronously and keeps nothing: one buffer, grown as needed, serves every call.
 let scratch = new Uint8Array(1024);
 
-/** sigStructure written into a shared buffer: only for a consumer that is done with it before it returns. */
-function transientSigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array): Uint8Array {
+/**
+ * sigStructure written into a shared buffer: only for a consumer that is done with it before it returns
+ * (and keeps a copy of anything it wants later).
+ */
+export function transientSigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
   const total =
     SIG_STRUCTURE_PREFIX.length +
     byteStringHeadLength(protectedBytes.length) +

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CountersignError } from '../errors.js';
+import { hashBytes } from './hash-once.js';
 
 export type DigestErrorCode = 'DIGEST_UNKNOWN_ALGORITHM' | 'DIGEST_BAD_FORMAT';
 
@@ -38,7 +39,7 @@ export function hashAlgorithmByCoseId(id: unknown): HashAlgorithm {
 
 /** Hashes bytes held in memory. */
 export function digestBytes(algorithm: HashAlgorithm, bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash(algorithm.name).update(bytes).digest());
+  return hashBytes(algorithm.name, bytes);
 }
 
 /** Hashes a stream of chunks as they arrive, so memory stays flat whatever the total size. */

@@ -26,12 +26,14 @@ export function checkHash(hash: Uint8Array, what: string): void {
 }
 
 export function checkProofHashes(proof: readonly Uint8Array[]): void {
-  for (let i = 0; i < proof.length; i++) checkHash(proof[i]!, `proof hash ${i}`);
+  // The name is made only for the error: proofs are checked per artifact.
+  for (let i = 0; i < proof.length; i++) if (proof[i]!.length !== HASH_SIZE) checkHash(proof[i]!, `proof hash ${i}`);
 }
 
-export function checkProofLength(proof: readonly Uint8Array[], expected: number, what: string): void {
+/** `what` names the proof in the error; a function when naming it costs something (made only on failure). */
+export function checkProofLength(proof: readonly Uint8Array[], expected: number, what: string | (() => string)): void {
   if (proof.length !== expected) {
-    throw new MerkleError('MERKLE_PROOF_LENGTH', `${what} has ${proof.length} hash(es); ${expected} expected`);
+    throw new MerkleError('MERKLE_PROOF_LENGTH', `${typeof what === 'function' ? what() : what} has ${proof.length} hash(es); ${expected} expected`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { pathShape, bitSet, shiftRight, trailingZeros } from './bits.js';
 import { checkHash, checkIndex, checkProofHashes, checkProofLength, checkSizes, sameBytes } from './checks.js';
 import { MerkleError } from './errors.js';
-import { nodeHash } from './hash.js';
+import { sharedNodeHash as nodeHash } from './node-memo.js';
 
 /** Hashes up the levels where the path leaves the tree's right edge: the sibling is on the left where `index` has a one bit. */
 function climbInner(seed: Uint8Array, proof: readonly Uint8Array[], from: number, count: number, index: number): Uint8Array {
@@ -45,8 +45,9 @@ export function rootFromInclusionProof(leafIndex: number, treeSize: number, leaf
   checkHash(leafHash, 'leaf hash');
   checkProofHashes(proof);
   const { inner, border } = pathShape(leafIndex, treeSize - 1);
-  checkProofLength(proof, inner + border, `inclusion proof for leaf ${leafIndex} of ${treeSize}`);
-  return climbBorder(climbInner(leafHash, proof, 0, inner, leafIndex), proof, inner);
+  checkProofLength(proof, inner + border, () => `inclusion proof for leaf ${leafIndex} of ${treeSize}`);
+  // A copy: the climb's nodes are shared with later proofs.
+  return climbBorder(climbInner(leafHash, proof, 0, inner, leafIndex), proof, inner).slice();
 }
 
 /** Checks that `leafHash` is leaf `leafIndex` of the tree of `treeSize` leaves whose root is `root`. */
@@ -97,7 +98,7 @@ export function rootFromConsistencyProof(size1: number, size2: number, proof: re
   if (!sameBytes(old, root1)) {
     throw new MerkleError('MERKLE_ROOT_MISMATCH', `consistency proof from ${size1} to ${size2} does not lead to the first root`);
   }
-  return climbBorder(climbInner(seed, proof, start, inner, node), proof, start + inner);
+  return climbBorder(climbInner(seed, proof, start, inner, node), proof, start + inner).slice();
 }
 
 /** Checks that the tree of size2 leaves with root2 extends the tree of size1 leaves with root1. */

@@ -3,7 +3,7 @@ import type { CborValue } from '../cbor/index.js';
 import type { SignatureAlgorithm, SignatureAlgorithmName } from '../cose/algorithms.js';
 import { CoseError } from '../cose/errors.js';
 import { assertKeyFits } from '../cose/keys.js';
-import { sigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
+import { transientSigStructure, verifyWithKey, type Sign1 } from '../cose/sign1.js';
 import { ReceiptError } from './errors.js';
 import { checkVds, kidText, receiptAlgorithm, receiptClaims, receiptKid, taggedReceipt, type ReceiptInput } from './read.js';
 import type { ReceiptSignatureCache } from './signature-cache.js';
@@ -60,12 +60,13 @@ export interface ReceiptVerifyOptions {
 
 /**
  * The service's signature over Sig_structure with `root` as the detached payload; `mismatch` says what
- * a failure means. With a cache, a check byte-identical to one that verified is not repeated.
+ * a failure means (a function when saying it costs something: called only on failure). With a cache, a check byte-identical to one that verified is not repeated.
  */
-export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string, options: ReceiptVerifyOptions = {}): void {
+export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array, mismatch: string | (() => string), options: ReceiptVerifyOptions = {}): void {
   const { message, algorithm, key } = headers;
   const cache = options.signatureCache;
-  const toBeSigned = sigStructure(message.protectedBytes, root);
+  // Transient: the checks below are done with it before this returns, and the cache copies what it keeps.
+  const toBeSigned = transientSigStructure(message.protectedBytes, root);
   let valid: boolean;
   try {
     // Whether the key may serve this algorithm is asked every time: a JWK's alg is not among the bytes the cache keys on.
@@ -76,6 +77,6 @@ export function checkReceiptSignature(headers: CheckedHeaders, root: Uint8Array,
     if (error instanceof CoseError) throw new ReceiptError('RECEIPT_KEY_MISMATCH', `receipt key for kid "${headers.identity.kid}": ${error.message}`, { cause: error });
     throw error;
   }
-  if (!valid) throw new ReceiptError('RECEIPT_BAD_SIGNATURE', mismatch);
+  if (!valid) throw new ReceiptError('RECEIPT_BAD_SIGNATURE', typeof mismatch === 'function' ? mismatch() : mismatch);
   cache?.add(key, algorithm, toBeSigned, message.signature);
 }

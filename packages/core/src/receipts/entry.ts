@@ -1,33 +1,45 @@
-import * as crypto from 'node:crypto';
 import { decodeSign1, type Sign1 } from '../cose/sign1.js';
+import { hashBytes } from '../digest/hash-once.js';
+import { toHex } from '../hex.js';
 import { leafHash } from '../merkle/hash.js';
 
-const EMPTY_MAP = Uint8Array.of(0xa0);
-// One call instead of an object and four (Node 20.12+); most statements have nothing unprotected yet.
-const hashOnce = (crypto as { hash?: <E extends 'buffer' | 'hex'>(algorithm: string, data: Uint8Array, encoding: E) => E extends 'hex' ? string : Buffer }).hash;
+// A verification needs the entry twice (the receipt's leaf, the verdict's statement hash) for the same
+// decoded message, whose bytes are never changed once decoded: it is hashed once per message.
+const entries = new WeakMap<Sign1, Uint8Array>();
+
+let entryInput = new Uint8Array(4096);
+
+function computeEntry(message: Sign1): Uint8Array {
+  const [start, end] = message.unprotectedSpan;
+  // Most statements have nothing unprotected yet: their bytes are the entry's input as they are.
+  if (end === start + 1 && message.encoded[start] === 0xa0) return hashBytes('sha256', message.encoded);
+  // Put together in a buffer kept for the purpose: a fresh typed array per statement costs more than hashing it.
+  const length = message.encoded.length - (end - start) + 1;
+  if (length > entryInput.length) entryInput = new Uint8Array(Math.max(length, 2 * entryInput.length));
+  entryInput.set(message.encoded.subarray(0, start), 0);
+  entryInput[start] = 0xa0;
+  entryInput.set(message.encoded.subarray(end), start + 1);
+  return hashBytes('sha256', entryInput.subarray(0, length));
+}
 
 /**
  * A statement's log entry: SHA-256 of the statement with its unprotected header replaced by an empty
  * map, every other byte (tag, protected header, payload, signature) as received. Receipts live in the
- * unprotected header, so embedding them never changes the entry.
+ * unprotected header, so embedding them never changes the entry. Treat the result as read-only.
  */
 export function statementEntry(statement: Uint8Array | Sign1): Uint8Array {
   const message = statement instanceof Uint8Array ? decodeSign1(statement) : statement;
-  const [start, end] = message.unprotectedSpan;
-  if (hashOnce && end === start + 1 && message.encoded[start] === 0xa0) {
-    const digest = hashOnce('sha256', message.encoded, 'buffer');
-    return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  let entry = entries.get(message);
+  if (entry === undefined) {
+    entry = computeEntry(message);
+    entries.set(message, entry);
   }
-  const hash = crypto.createHash('sha256');
-  hash.update(message.encoded.subarray(0, start)).update(EMPTY_MAP).update(message.encoded.subarray(end));
-  return new Uint8Array(hash.digest());
+  return entry;
 }
 
-/** statementEntry as hex, the form verdicts report (without a Buffer in between when nothing is unprotected). */
+/** statementEntry as hex, the form verdicts report. */
 export function statementEntryHex(message: Sign1): string {
-  const [start, end] = message.unprotectedSpan;
-  if (hashOnce && end === start + 1 && message.encoded[start] === 0xa0) return hashOnce('sha256', message.encoded, 'hex');
-  return Buffer.from(statementEntry(message)).toString('hex');
+  return toHex(statementEntry(message));
 }
 
 /** The statement's Merkle leaf: SHA-256(0x00 || entry). */

@@ -40,8 +40,26 @@ function malformed(reason: string, cause?: unknown): ReceiptError {
 
 /** A kid for people and for trust-policy lookups: printable ASCII as it is, anything else as hex. */
 export function kidText(kid: Uint8Array): string {
-  const printable = kid.length > 0 && kid.every((byte) => byte >= 0x20 && byte < 0x7f);
-  return printable ? Buffer.from(kid).toString('latin1') : Buffer.from(kid).toString('hex');
+  // A batch's receipts name one key: the text of the last kid is kept with a copy of its bytes.
+  if (lastKid !== undefined && sameKid(lastKid.bytes, kid)) return lastKid.text;
+  const text = kidTextOf(kid);
+  if (kid.length <= 128) lastKid = { bytes: kid.slice(), text };
+  return text;
+}
+
+let lastKid: { bytes: Uint8Array; text: string } | undefined;
+
+function sameKid(known: Uint8Array, kid: Uint8Array): boolean {
+  if (known.length !== kid.length) return false;
+  for (let i = 0; i < kid.length; i++) if (known[i] !== kid[i]) return false;
+  return true;
+}
+
+function kidTextOf(kid: Uint8Array): string {
+  let printable = kid.length > 0;
+  for (let i = 0; printable && i < kid.length; i++) printable = kid[i]! >= 0x20 && kid[i]! < 0x7f;
+  // Read in place: the kid is a view into the receipt.
+  return Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength).toString(printable ? 'latin1' : 'hex');
 }
 
 /** Decodes a receipt's COSE_Sign1; with `requireTag`, an untagged one is RECEIPT_UNTAGGED. */
@@ -149,13 +167,8 @@ export function readReceiptSummary(bytes: ReceiptInput): ReceiptSummary {
   }
   const vds = message.protectedHeader.get(HeaderLabel.verifiableDataStructure);
   const kid = message.protectedHeader.get(HeaderLabel.kid) ?? message.unprotectedHeader.get(HeaderLabel.kid);
-  return {
-    tagged: message.tagged,
-    algorithm,
-    vds: typeof vds === 'number' ? vds : undefined,
-    ...receiptClaims(message, false),
-    kid: kid instanceof Uint8Array ? kidText(kid) : undefined,
-  };
+  const { issuer, issuedAt } = receiptClaims(message, false);
+  return { tagged: message.tagged, algorithm, vds: typeof vds === 'number' ? vds : undefined, issuer, issuedAt, kid: kid instanceof Uint8Array ? kidText(kid) : undefined };
 }
 
 function count(value: CborValue, what: string): number {

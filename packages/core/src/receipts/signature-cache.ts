@@ -1,5 +1,7 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from '../cose/algorithms.js';
+import { hashText } from '../digest/hash-once.js';
+import { sameBytes } from '../merkle/checks.js';
 
 /** Distinct signatures a batch keeps: a release rarely spans more than a few signed tree heads. */
 export const DEFAULT_SIGNATURE_CACHE_ENTRIES = 1024;
@@ -16,11 +18,6 @@ function spki(key: KeyObject): Buffer {
   return der;
 }
 
-function lengthOf(bytes: Uint8Array): Buffer {
-  const prefix = Buffer.allocUnsafe(4);
-  prefix.writeUInt32BE(bytes.length);
-  return prefix;
-}
 
 /**
  * Receipt signatures that verified in one batch. Receipts issued together carry one signature over one
@@ -36,6 +33,10 @@ function lengthOf(bytes: Uint8Array): Buffer {
  */
 export class ReceiptSignatureCache {
   private readonly verified = new Set<string>();
+  // The check answered or recorded last, byte for byte: a batch's receipts come in runs from one tree
+  // head, and comparing a run's next check with it costs less than hashing it. Always one of `verified`
+  // (only an add evicts, and an add replaces it).
+  private last?: { key: KeyObject; algorithm: SignatureAlgorithm; toBeSigned: Uint8Array; signature: Uint8Array };
   /** Checks answered from the cache: for tests and debug lines. */
   hits = 0;
 
@@ -49,8 +50,10 @@ export class ReceiptSignatureCache {
 
   /** Whether exactly this signature check has verified before. */
   has(key: KeyObject, algorithm: SignatureAlgorithm, toBeSigned: Uint8Array, signature: Uint8Array): boolean {
-    const entry = entryOf(key, algorithm, toBeSigned, signature);
-    if (!this.verified.has(entry)) return false;
+    if (!this.isLast(key, algorithm, toBeSigned, signature)) {
+      if (!this.verified.has(entryOf(key, algorithm, toBeSigned, signature))) return false;
+      this.remember(key, algorithm, toBeSigned, signature);
+    }
     this.hits++;
     return true;
   }
@@ -58,15 +61,37 @@ export class ReceiptSignatureCache {
   /** Records a check that verified. */
   add(key: KeyObject, algorithm: SignatureAlgorithm, toBeSigned: Uint8Array, signature: Uint8Array): void {
     const entry = entryOf(key, algorithm, toBeSigned, signature);
-    if (this.verified.has(entry)) return;
-    if (this.verified.size >= this.capacity) this.verified.delete(this.verified.values().next().value as string);
-    this.verified.add(entry);
+    if (!this.verified.has(entry)) {
+      if (this.verified.size >= this.capacity) this.verified.delete(this.verified.values().next().value as string);
+      this.verified.add(entry);
+    }
+    this.remember(key, algorithm, toBeSigned, signature);
+  }
+
+  private isLast(key: KeyObject, algorithm: SignatureAlgorithm, toBeSigned: Uint8Array, signature: Uint8Array): boolean {
+    const last = this.last;
+    return last !== undefined && last.key === key && last.algorithm === algorithm && sameBytes(last.signature, signature) && sameBytes(last.toBeSigned, toBeSigned);
+  }
+
+  private remember(key: KeyObject, algorithm: SignatureAlgorithm, toBeSigned: Uint8Array, signature: Uint8Array): void {
+    // Copies: the caller's bytes may be a scratch buffer that the next check overwrites.
+    this.last = { key, algorithm, toBeSigned: toBeSigned.slice(), signature: signature.slice() };
   }
 }
 
+let entryInput = new Uint8Array(512);
+
+/** SHA-256 over the SPKI, the algorithm's name, the Sig_structure and the signature, each after its length (4 bytes, big-endian). */
 function entryOf(key: KeyObject, algorithm: SignatureAlgorithm, toBeSigned: Uint8Array, signature: Uint8Array): string {
-  const der = spki(key);
-  const hash = createHash('sha256');
-  for (const part of [der, Buffer.from(algorithm.name), toBeSigned, signature]) hash.update(lengthOf(part)).update(part);
-  return hash.digest('base64');
+  const parts = [spki(key), Buffer.from(algorithm.name), toBeSigned, signature];
+  const total = parts.reduce((sum, part) => sum + 4 + part.length, 0);
+  if (total > entryInput.length) entryInput = new Uint8Array(Math.max(total, 2 * entryInput.length));
+  const view = new DataView(entryInput.buffer);
+  let offset = 0;
+  for (const part of parts) {
+    view.setUint32(offset, part.length);
+    entryInput.set(part, offset + 4);
+    offset += 4 + part.length;
+  }
+  return hashText('sha256', entryInput.subarray(0, total), 'base64');
 }

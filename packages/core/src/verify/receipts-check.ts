@@ -1,7 +1,7 @@
 import type { Sign1 } from '../cose/sign1.js';
 import { isCountersignError } from '../errors.js';
-import { jwksKeyResolver, readReceiptSummary, verifyReceipt, type ReceiptVerifyOptions, type VerifiedReceipt } from '../receipts/index.js';
-import { decodeReceipt } from '../receipts/read.js';
+import { jwksKeyResolver, verifyReceipt, type ReceiptVerifyOptions, type VerifiedReceipt } from '../receipts/index.js';
+import { decodeReceipt, receiptClaims } from '../receipts/read.js';
 import type { ServiceRule, TrustPolicy } from '../trust/policy.js';
 
 /** A receipt that verified, with the service's id for the entry whatever the vds. */
@@ -39,7 +39,7 @@ export function checkReceipts(receipts: readonly Uint8Array[], statement: Uint8A
     try {
       // Decoded once here; the checks below read the same message.
       message = decodeReceipt(receipt, false);
-      issuer = readReceiptSummary(message).issuer;
+      issuer = receiptClaims(message, false).issuer;
     } catch (error) {
       if (!isCountersignError(error)) throw error;
       outcome.failed++;

@@ -45,7 +45,15 @@ function validAtPhrase(at: Date, when: string): string {
   return lastValidAt.text;
 }
 
-// Reasons made only of names countersign defines (algorithm, payload kind): one string per combination.
+// Receipts issued together share their iat: its ISO form is made once per run of them.
+let lastIso = { seconds: NaN, text: '' };
+function isoTime(seconds: number): string {
+  if (seconds !== lastIso.seconds) lastIso = { seconds, text: new Date(seconds * 1000).toISOString() };
+  return lastIso.text;
+}
+
+// Reasons made only of names countersign defines (algorithm, payload kind) or the policy holds (a trusted
+// issuer and its key): one string per combination.
 const phrases = new Map<string, Map<string, string>>();
 function fixedPhrase(first: string, second: string, make: () => string): string {
   let inner = phrases.get(first);
@@ -122,7 +130,8 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
     return;
   }
   const key = issuerKey(statement, rule, at);
-  if (key.ok) verdict.pass('issuer', `${iss} (${key.source})`);
+  // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement.
+  if (key.ok) verdict.pass('issuer', fixedPhrase(iss, key.source, () => `${iss} (${key.source})`));
   else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
   else verdict.pass('issuer', iss);
 
@@ -149,8 +158,8 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
 }
 
 /** One record per service entry: a receipt repeated or re-encoded names the same entry. */
-function distinctEntries(receipts: readonly CountedReceipt[]): CountedReceipt[] {
-  if (receipts.length === 0) return [];
+function distinctEntries(receipts: readonly CountedReceipt[]): readonly CountedReceipt[] {
+  if (receipts.length < 2) return receipts;
   const seen = new Set<string>();
   return receipts.filter((receipt) => {
     const key = JSON.stringify([receipt.issuer ?? null, receipt.entryId]);
@@ -198,7 +207,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
       service: receipt.issuer,
       kid: receipt.kid,
       entryId: receipt.entryId,
-      registeredAt: receipt.issuedAt === undefined ? undefined : new Date(receipt.issuedAt * 1000).toISOString(),
+      registeredAt: receipt.issuedAt === undefined ? undefined : isoTime(receipt.issuedAt),
     })),
   });
 }

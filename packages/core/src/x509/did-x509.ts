@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashText } from '../digest/hash-once.js';
 import type { KeyObject } from 'node:crypto';
 import { Certificate } from './certificate.js';
 import { MAX_CHAIN_LENGTH, checkValidity, validateChain } from './chain.js';
@@ -132,10 +132,15 @@ export interface ResolvedDidX509 {
  * DID's fingerprint, every predicate holds for the leaf, and the leaf may sign.
  */
 export function resolveDidX509(did: string, chainLeafFirst: readonly Uint8Array[], at: Date): ResolvedDidX509 {
+  if (last && last.did === did && sameChain(last.chain, chainLeafFirst)) {
+    checkValidity(last.resolved.chain, at);
+    return last.resolved;
+  }
   const key = resolutionKey(did, chainLeafFirst);
   const cached = resolutions.get(key);
   if (cached) {
     checkValidity(cached.chain, at);
+    rememberLast(did, chainLeafFirst, cached);
     return cached;
   }
   const parsed = parseDidX509(did);
@@ -148,6 +153,7 @@ export function resolveDidX509(did: string, chainLeafFirst: readonly Uint8Array[
   checkLeafCanSign(leaf);
   const resolved = { did: parsed, leaf, publicKey: leaf.publicKey, chain, caIndex };
   remember(key, resolved);
+  rememberLast(did, chainLeafFirst, resolved);
   return resolved;
 }
 
@@ -158,12 +164,30 @@ export function resolveDidX509(did: string, chainLeafFirst: readonly Uint8Array[
 const MAX_RESOLUTIONS = 256;
 const resolutions = new Map<string, ResolvedDidX509>();
 
+// The resolution used last, with its DID and chain bytes: a batch's statements come in runs signed with
+// one chain, and comparing the next statement's chain with it costs less than hashing it.
+let last: { did: string; chain: readonly Uint8Array[]; resolved: ResolvedDidX509 } | undefined;
+
+function rememberLast(did: string, chain: readonly Uint8Array[], resolved: ResolvedDidX509): void {
+  // Copies: the caller's certificates may be views into bytes it goes on to change.
+  last = { did, chain: chain.map((der) => der.slice()), resolved };
+}
+
+function sameChain(known: readonly Uint8Array[], chain: readonly Uint8Array[]): boolean {
+  if (!Array.isArray(chain) || known.length !== chain.length) return false;
+  for (let i = 0; i < known.length; i++) {
+    const der = chain[i];
+    if (!(der instanceof Uint8Array) || !Buffer.from(der.buffer, der.byteOffset, der.byteLength).equals(known[i]!)) return false;
+  }
+  return true;
+}
+
 /** SHA-256 over the DID and every certificate, each length-prefixed: no other DID and chain share it. */
 function resolutionKey(did: string, chain: readonly Uint8Array[]): string {
   const text = Buffer.from(did, 'utf8');
-  const hash = createHash('sha256').update(`${text.length}\0`).update(text);
-  for (const der of chain) hash.update(`\0${der.length}\0`).update(der);
-  return hash.digest('base64');
+  const parts: Uint8Array[] = [Buffer.from(`${text.length}\0`), text];
+  for (const der of chain) parts.push(Buffer.from(`\0${der.length}\0`), der);
+  return hashText('sha256', Buffer.concat(parts), 'base64');
 }
 
 function remember(key: string, resolved: ResolvedDidX509): void {

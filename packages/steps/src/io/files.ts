@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { access, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -26,33 +26,84 @@ export function readInputSync(path: string, role: string, maxBytes = 64 * 1024 *
   return bytes;
 }
 
+// Small inputs are read into one buffer, reused by every read on this thread: a batch reads thousands
+// of files of a few KiB, and a fresh buffer per file (with an fstat to size it) costs more than the read.
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Uint8Array | undefined;
 /**
- * Reads a whole file of at most `maxBytes` on this thread, or returns undefined when it is larger (for
- * callers that stream large files instead). One open, one fstat, one read: a batch of small files
- * spends more in system calls than in hashing, and a path lookup (stat, then open) is the dearest.
+ * Pipes and devices tell no size, and a pipe cannot be read twice (a caller that streams large files
+ * could not start again): they are read to their end, as inputs read whole always were, up to this.
  */
-export function readSmallInputSync(path: string, role: string, maxBytes: number): Uint8Array | undefined {
+export const WITHOUT_SIZE_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Lends a whole file of at most `maxBytes` to `use`, without leaving the thread, and returns what `use`
+ * returns; undefined when the file is larger (for callers that stream large files instead). The bytes
+ * are only valid during `use`, which must not read another file. Files that fit the scratch buffer cost
+ * one open, reads up to the end (the last one empty) and a close: no fstat, no allocation. Larger ones
+ * are sized with fstat, refused early when over `maxBytes`, and read into a buffer of their own; however
+ * a file grows while it is read, no more than `maxBytes` (and one byte to tell) are ever taken in. Pipes
+ * and devices, which tell no size, are read to their end, up to WITHOUT_SIZE_LIMIT.
+ */
+export function withSmallInputSync<T>(path: string, role: string, maxBytes: number, use: (bytes: Uint8Array) => T): T | undefined {
   let fd: number | undefined;
+  let bytes: Uint8Array | undefined;
   try {
     fd = openSync(path, 'r');
-    const info = fstatSync(fd);
-    if (info.isDirectory()) throw new StepError('STEP_INPUT_UNREADABLE', `${role} ${path} is a directory`);
-    if (info.size > maxBytes) return undefined;
-    // Pipes and files such as /proc's report no size: read those to their end (once: a pipe cannot be read again).
-    if (!info.isFile() || info.size === 0) return new Uint8Array(readFileSync(fd));
-    const bytes = new Uint8Array(info.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const read = readSync(fd, bytes, filled, bytes.length - filled, null);
-      if (read === 0) break;
-      filled += read;
-    }
-    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
+    bytes = readWhole(fd, maxBytes);
   } catch (error) {
     throw asInputError(error, path, role);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+  return bytes === undefined ? undefined : use(bytes);
+}
+
+/** The same, as bytes of the caller's own. */
+export function readSmallInputSync(path: string, role: string, maxBytes: number): Uint8Array | undefined {
+  // Only bytes in the scratch buffer need a copy (from Buffer's pool: a typed array of its own per
+  // file costs several times the copy); a larger file's buffer is already the caller's.
+  return withSmallInputSync(path, role, maxBytes, (bytes) => (bytes.buffer === scratch?.buffer ? pooledCopy(bytes) : bytes));
+}
+
+function pooledCopy(bytes: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
+function readWhole(fd: number, maxBytes: number): Uint8Array | undefined {
+  scratch ??= new Uint8Array(SCRATCH_BYTES);
+  // One byte past the limit tells a file of exactly `maxBytes` from a larger one.
+  const first = Math.min(scratch.length, maxBytes + 1);
+  let filled = readUntilFullOrEnd(fd, scratch, 0, first);
+  if (filled < first) return scratch.subarray(0, filled);
+  // The file goes on past the scratch buffer or the limit: size it once.
+  const info = fstatSync(fd);
+  const limit = info.isFile() ? maxBytes : Math.max(maxBytes, WITHOUT_SIZE_LIMIT);
+  if (filled > limit || info.size > limit) return undefined;
+  let bytes = new Uint8Array(Math.min(limit + 1, Math.max(info.size + 1, 2 * filled)));
+  bytes.set(scratch.subarray(0, filled));
+  for (;;) {
+    filled = readUntilFullOrEnd(fd, bytes, filled, bytes.length);
+    if (filled < bytes.length) return bytes.subarray(0, filled);
+    // Still going: a file that grew while it was read.
+    if (filled > limit) return undefined;
+    const grown = new Uint8Array(Math.min(limit + 1, 2 * bytes.length));
+    grown.set(bytes);
+    bytes = grown;
+  }
+}
+
+/** Reads into `into` from `from` until it is full or the file ends; returns where the bytes end. */
+function readUntilFullOrEnd(fd: number, into: Uint8Array, from: number, to: number): number {
+  let filled = from;
+  while (filled < to) {
+    const read = readSync(fd, into, filled, to - filled, null);
+    if (read === 0) break;
+    filled += read;
+  }
+  return filled;
 }
 
 export async function readTextInput(path: string, role: string): Promise<string> {

@@ -5,6 +5,7 @@ import {
   isCountersignError,
   parseDigest,
   parseSignedStatement,
+  toHex,
   verifyStatement,
   type ArtifactDigest,
   type HashAlgorithm,
@@ -15,7 +16,7 @@ import {
 } from '@countersign/core';
 import { StepError } from '../errors.js';
 import { digestFile } from '../io/digest-files.js';
-import { readInputSync, readSmallInputSync } from '../io/files.js';
+import { readInputSync, withSmallInputSync } from '../io/files.js';
 
 /** One artifact to verify: the file (or its digest as ALG:HEX) and its statement. */
 export interface VerifyPair {
@@ -31,32 +32,31 @@ export interface VerifyOneResult {
   verdict: Verdict;
 }
 
-async function artifactDigest(pair: VerifyPair, statement: SignedStatement | undefined): Promise<ArtifactDigest> {
-  if ('digest' in pair.artifact) {
-    try {
-      return parseDigest(pair.artifact.digest);
-    } catch (error) {
-      if (isCountersignError(error)) throw new StepError('STEP_USAGE', `the digest: ${error.message}`, { input: 'digest' });
-      throw error;
-    }
+/** How results name a pair's artifact: its file, or the digest it was given as. */
+export function artifactName(pair: VerifyPair): string {
+  return 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest;
+}
+
+function givenDigest(text: string): ArtifactDigest {
+  try {
+    return parseDigest(text);
+  } catch (error) {
+    if (isCountersignError(error)) throw new StepError('STEP_USAGE', `the digest: ${error.message}`, { input: 'digest' });
+    throw error;
   }
-  // An unreadable statement still gets a digest: the verdict reports why the statement failed.
-  const algorithm = statement ? artifactHashAlgorithm(statement.payload) : SHA256;
-  return { algorithm, digest: await digestArtifact(pair.artifact.file, algorithm) };
+}
+
+/** A small file's digest, hashed where it was read (its bytes are not wanted afterwards); undefined: stream it. */
+function smallFileDigest(path: string, algorithm: HashAlgorithm): Uint8Array | undefined {
+  try {
+    return withSmallInputSync(path, 'artifact', SMALL_FILE, (bytes) => digestBytes(algorithm, bytes));
+  } catch {
+    return undefined; // streaming reports the problem in its own words
+  }
 }
 
 /** Files this small are read whole, on this thread; larger ones are streamed. */
 const SMALL_FILE = 1024 * 1024;
-
-async function digestArtifact(path: string, algorithm: HashAlgorithm): Promise<Uint8Array> {
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = readSmallInputSync(path, 'artifact', SMALL_FILE);
-  } catch {
-    return digestFile(path, algorithm); // which reports the problem in its own words
-  }
-  return bytes ? digestBytes(algorithm, bytes) : digestFile(path, algorithm);
-}
 
 /**
  * Reads, digests and verifies one pair; the same code runs in worker threads for large batches. A
@@ -70,12 +70,17 @@ export async function verifyOne(pair: VerifyPair, policy: TrustPolicy, allowUnlo
   } catch (error) {
     if (!isCountersignError(error)) throw error;
   }
-  const artifact = await artifactDigest(pair, parsed);
+  // An unreadable statement still gets a digest: the verdict reports why the statement failed.
+  const algorithm = parsed ? artifactHashAlgorithm(parsed.payload) : SHA256;
+  let artifact: ArtifactDigest;
+  if ('digest' in pair.artifact) artifact = givenDigest(pair.artifact.digest);
+  // Most artifacts are small: then there is no promise to wait for.
+  else artifact = { algorithm, digest: smallFileDigest(pair.artifact.file, algorithm) ?? (await digestFile(pair.artifact.file, algorithm)) };
   const verdict = verifyStatement({ statement, parsed, artifact, policy, allowUnlogged, now, receiptSignatures });
   return {
-    artifact: 'file' in pair.artifact ? pair.artifact.file : pair.artifact.digest,
+    artifact: artifactName(pair),
     statementPath: pair.statementPath,
-    artifactDigest: `${artifact.algorithm.name}:${Buffer.from(artifact.digest).toString('hex')}`,
+    artifactDigest: `${artifact.algorithm.name}:${toHex(artifact.digest)}`,
     verdict,
   };
 }
