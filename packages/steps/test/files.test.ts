@@ -51,6 +51,14 @@ describe('writeOutput', () => {
     expect(await outcome(writeOutput(join(parent, 'occupied'), 'statement'))).toBe('STEP_OUTPUT_FAILED');
     expect(readdirSync(parent)).toEqual(['occupied']);
   });
+
+  it('makes missing directories only when the first write finds them missing, and fails plainly under a file', async () => {
+    const target = join(dir, 'deep', 'er', 'x.cose');
+    expect(await outcome(writeOutput(target, 'first'))).toBe('written');
+    expect(await outcome(writeOutput(join(dir, 'deep', 'er', 'y.cose'), 'second'))).toBe('written');
+    expect(readdirSync(join(dir, 'deep', 'er')).sort()).toEqual(['x.cose', 'y.cose']);
+    expect(await outcome(writeOutput(join(target, 'under-a-file.cose'), 'third'))).toBe('STEP_OUTPUT_FAILED');
+  });
 });
 
 function codeOf(read: () => unknown): string {

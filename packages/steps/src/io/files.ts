@@ -147,23 +147,34 @@ export interface WriteOptions {
 export async function writeOutput(path: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
   let temporary: string | undefined;
   try {
-    await mkdir(dirname(path), { recursive: true });
     temporary = await writeTemporary(path, data, options.mode ?? 0o644);
-    if (options.exclusive) await linkExclusive(temporary, path, data, options.mode ?? 0o644);
-    else await rename(temporary, path);
+    if (options.exclusive) {
+      await linkExclusive(temporary, path, data, options.mode ?? 0o644);
+    } else {
+      await rename(temporary, path);
+      temporary = undefined; // renamed: nothing left to remove
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new StepError('STEP_OUTPUT_EXISTS', `${path} already exists`);
     throw new StepError('STEP_OUTPUT_FAILED', `cannot write ${path}${code ? ` (${code})` : ''}`);
   } finally {
-    // After a rename there is nothing left to remove; after a link or a failure there is.
+    // After a link or a failure the temporary file is still there.
     if (temporary) await rm(temporary, { force: true }).catch(() => undefined);
   }
 }
 
 async function writeTemporary(path: string, data: Uint8Array | string, mode: number): Promise<string> {
   const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', mode);
+  let handle;
+  try {
+    handle = await open(temporary, 'wx', mode);
+  } catch (error) {
+    // The directory is made only when it is missing: a release writes thousands of files into a few.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    handle = await open(temporary, 'wx', mode);
+  }
   try {
     await handle.writeFile(data);
     await handle.sync();

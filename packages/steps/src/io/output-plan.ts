@@ -28,6 +28,19 @@ export async function planOutputs(inputs: readonly string[], outputOf: (input: s
   const planned: Array<PlannedOutput & { inputId: string; outputId: string }> = [];
   const repeated: OutputPlan['repeated'] = [];
   const byInputId = new Map<string, string>();
+  // A release names thousands of files in a few directories: each directory is resolved once per plan.
+  const realDirectories = new Map<string, Promise<string>>();
+  const identity = async (path: string): Promise<string> => {
+    const absolute = resolve(path);
+    const directory = dirname(absolute);
+    let real = realDirectories.get(directory);
+    if (real === undefined) {
+      // A directory that does not exist yet (an output directory to be created) has no other name.
+      real = realpath(directory).catch(() => directory);
+      realDirectories.set(directory, real);
+    }
+    return resolve(await real, basename(absolute));
+  };
   for (const input of inputs) {
     const inputId = await identity(input);
     const first = byInputId.get(inputId);
@@ -52,14 +65,4 @@ export async function planOutputs(inputs: readonly string[], outputOf: (input: s
     }
   }
   return { planned: planned.map(({ input, output }) => ({ input, output })), repeated };
-}
-
-async function identity(path: string): Promise<string> {
-  const absolute = resolve(path);
-  try {
-    return resolve(await realpath(dirname(absolute)), basename(absolute));
-  } catch {
-    // A directory that does not exist yet (an output directory to be created) has no other name.
-    return absolute;
-  }
 }
