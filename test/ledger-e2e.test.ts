@@ -474,3 +474,26 @@ describe('re-encodings of one signed statement', () => {
     }
   });
 });
+
+describe('countersign serve --seal-interval', () => {
+  it('signs one tree head for registrations that arrive within one interval; the receipts verify', async () => {
+    const server = await startServer(['--data', join(dir, 'ledger-interval'), '--seal-interval', '400']);
+    try {
+      expect(countersign(['trust', 'add-service', '--policy', signer.policy, '--url', server.url]).status).toBe(0);
+      // The first registration may be sealed alone, at once; the others wait out the interval together.
+      const items = Array.from({ length: 6 }, () => signedArtifact());
+      const run = countersign(['log', ...items.map((item) => item.statement), '--service', server.url, '--concurrency', '6', '--json']);
+      expect(run.status).toBe(0);
+      const signatures = new Set(items.map((item) => Buffer.from(decodeSign1(receiptsOf(readFileSync(item.statement))[0]!).signature).toString('hex')));
+      expect(signatures.size).toBeLessThanOrEqual(2);
+      const verify = countersign(['verify', ...items.map((item) => item.artifact), '--trust', signer.policy, '--json']);
+      expect(verify.status).toBe(0);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('refuses an interval that is not a whole number of milliseconds up to 10 s', () => {
+    for (const value of ['-1', '2.5', '10001', 'soon']) expectOneLineError(countersign(['serve', '--data', join(dir, 'never'), `--seal-interval=${value}`]), 2, /--seal-interval must be a whole number of milliseconds from 0 to 10000/);
+  });
+});

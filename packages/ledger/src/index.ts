@@ -1,6 +1,7 @@
 export { LedgerStore, type AppendResult } from './storage/ledger-store.js';
 export { LedgerError, type LedgerErrorCode } from './storage/errors.js';
 export type { LedgerOptions } from './storage/options.js';
+export { MAX_SEAL_INTERVAL_MS } from './storage/options.js';
 export { LEVEL_SYNC_INTERVAL } from './storage/layout.js';
 export { TransparencyLedger, type TransparencyLedgerOptions } from './service/transparency-ledger.js';
 export { createLedgerServer, type AccessEntry, type LedgerServer, type LedgerServerOptions } from './http/server.js';

@@ -203,6 +203,48 @@ describe('LedgerStore group commit', () => {
     await store.close();
   });
 
+  it('with a seal interval, appends arriving one after another share one seal per interval', async () => {
+    const staggered = async (sealIntervalMs: number): Promise<number[]> => {
+      const store = await openStore(freshDir(), { sealIntervalMs });
+      // Twelve appends 5 ms apart: without an interval each finds the store idle and is sealed alone or nearly.
+      const appends: Promise<AppendResult>[] = [];
+      for (let i = 0; i < 12; i++) {
+        appends.push(store.append(statementBytes(i), entryOf(statementBytes(i))));
+        await new Promise((resume) => setTimeout(resume, 5));
+      }
+      const results = await Promise.all(appends);
+      expect(new Set(results.map((result) => result.index)).size).toBe(12);
+      for (const result of results) expect(text(result.seal)).toBe(sealText(result.treeSize));
+      expectHashesMatch(store, Array.from({ length: 12 }, (_, i) => entryOf(statementBytes(i))));
+      await store.close();
+      return store.sealCalls;
+    };
+    expect((await staggered(0)).length).toBeGreaterThanOrEqual(6);
+    // The first append (or two, on a slow machine) is sealed at once; the rest wait out the interval and join one batch.
+    const interval = await staggered(1_000);
+    expect({ seals: interval.length, last: interval.at(-1) }).toEqual({ seals: 2, last: 12 });
+  });
+
+  it('with a seal interval, a full batch does not wait for it, and closing commits what waits', async () => {
+    const store = await openStore(freshDir(), { sealIntervalMs: 10_000, maxBatchEntries: 4 });
+    const first = await store.append(statementBytes(0), entryOf(statementBytes(0)));
+    expect(first.treeSize).toBe(1);
+    // The next batch is due in 10 s, unless four registrations fill it first: these must not wait.
+    const full = await Promise.race([
+      Promise.all(Array.from({ length: 4 }, (_, i) => store.append(statementBytes(i + 1), entryOf(statementBytes(i + 1))))),
+      new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5_000).unref()),
+    ]);
+    expect(full === 'waited' ? full : full.map((result) => result.treeSize)).toEqual([5, 5, 5, 5]);
+    const waiting = store.append(statementBytes(9), entryOf(statementBytes(9)));
+    await store.close();
+    expect((await waiting).treeSize).toBe(6);
+    expect(store.sealCalls).toEqual([1, 5, 6]);
+  });
+
+  it('refuses a seal interval outside 0 to 10 s', async () => {
+    for (const sealIntervalMs of [-1, 1.5, 10_001]) expect(await codeOf(openStore(freshDir(), { sealIntervalMs }))).toBe('LEDGER_INVALID');
+  });
+
   it("writes the next batch's data while the previous batch is being sealed, and acknowledges both in order", async () => {
     const dir = freshDir();
     const events: string[] = [];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_STATEMENT_BYTES } from '@countersign/core';
-import { createLedgerServer, defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt, issueNodeCertificate, loadOrCreateServiceIdentity, DEFAULT_SERVER_LIMITS, listeningUrl, TransparencyLedger, type AccessEntry, type RegistrationStyle } from '@countersign/ledger';
+import { createLedgerServer, defaultLedgerIssuer, defaultServiceKeyPath, serviceKeyAt, issueNodeCertificate, loadOrCreateServiceIdentity, DEFAULT_SERVER_LIMITS, listeningUrl, MAX_SEAL_INTERVAL_MS, TransparencyLedger, type AccessEntry, type RegistrationStyle } from '@countersign/ledger';
 import { readPolicyFile } from '@countersign/steps';
 import { stringOption, usage } from '../args.js';
 import { port, serverSettings, STYLES } from '../io/server-settings.js';
@@ -18,7 +18,7 @@ export const serveCommand: Command = {
                         [--policy trust.json] [--registration sync|redirect|operation]
                         [--max-statement-bytes N] [--public-url URL] [--headers-timeout S] [--request-timeout S]
                         [--keep-alive-timeout S] [--body-timeout S] [--max-connections N] [--max-pending-bytes N]
-                        [--tls] [--access-log]
+                        [--tls] [--access-log] [--seal-interval MS]
 
 Serves a durable append-only ledger over HTTP with the SCRAPI endpoints Microsoft's service serves:
   GET  /.well-known/transparency-configuration   GET /jwks   GET /.well-known/scitt-keys
@@ -40,6 +40,10 @@ consistency receipt). Registrations are written in fsync'd batches and acknowled
                    (countersign log --service-identity DIR-service-identity.pem)
   --access-log     one line per request on standard error: method, path and query, and whether an
                    Authorization header came (never its value); with --tls also failed handshakes
+  --seal-interval  sign at most one tree head per MS milliseconds (default 0: one per batch, as soon
+                   as it is written), as a CCF service signs once per signature interval: receipts
+                   of one interval share one signature, which a verifier checks once; each
+                   registration waits up to MS for it (at most ${MAX_SEAL_INTERVAL_MS})
 Limits (a client past one is answered with problem details and its connection closed):
   --headers-timeout     seconds for a request's headers to arrive (default ${seconds(DEFAULT_SERVER_LIMITS.headersTimeoutMs)}; 408)
   --request-timeout     seconds for a whole request, body included, to arrive (default ${seconds(DEFAULT_SERVER_LIMITS.requestTimeoutMs)}; 408)
@@ -69,6 +73,7 @@ The first line on standard output is "listening on <URL>", with --tls "listening
     'max-pending-bytes': { type: 'string' },
     tls: { type: 'boolean' },
     'access-log': { type: 'boolean' },
+    'seal-interval': { type: 'string' },
   },
   positionals: { min: 0, max: 0, name: '' },
   async run(args, context) {
@@ -78,6 +83,8 @@ The first line on standard output is "listening on <URL>", with --tls "listening
     const maxStatementBytes = Number(stringOption(args, 'max-statement-bytes') ?? DEFAULT_MAX_STATEMENT_BYTES);
     if (!Number.isInteger(maxStatementBytes) || maxStatementBytes < 1) throw usage(this, '--max-statement-bytes must be a positive integer');
     const { limits, publicUrl } = serverSettings(this, args, maxStatementBytes);
+    const sealIntervalMs = Number(stringOption(args, 'seal-interval') ?? 0);
+    if (!Number.isInteger(sealIntervalMs) || sealIntervalMs < 0 || sealIntervalMs > MAX_SEAL_INTERVAL_MS) throw usage(this, `--seal-interval must be a whole number of milliseconds from 0 to ${MAX_SEAL_INTERVAL_MS}`);
     const host = stringOption(args, 'host') ?? '127.0.0.1';
     const listenPort = port(this, stringOption(args, 'port') ?? '8000');
     const keyPath = stringOption(args, 'key');
@@ -89,6 +96,7 @@ The first line on standard output is "listening on <URL>", with --tls "listening
       issuer: stringOption(args, 'issuer') ?? defaultLedgerIssuer(serviceKey),
       trust: policyPath ? await readPolicyFile(policyPath) : undefined,
       maxStatementBytes,
+      sealIntervalMs,
     });
     const identity = args.values.tls === true ? await loadOrCreateServiceIdentity(dir) : undefined;
     // The node certificate names every address a client may use: loopback, the bound host and the public URL's host.

@@ -37,6 +37,8 @@ export interface TransparencyLedgerOptions {
   maxStatementBytes?: number;
   maxBatchEntries?: number;
   maxBatchDelayMs?: number;
+  /** At most one signed tree head per this many ms (see LedgerOptions.sealIntervalMs). Default 0. */
+  sealIntervalMs?: number;
   /** Time for receipts and certificate checks; tests pin it. */
   clock?: () => Date;
   /**
@@ -83,6 +85,7 @@ export class TransparencyLedger implements TransparencyService {
       seal: (treeSize) => (late.ledger as TransparencyLedger).sealBatch(treeSize),
       maxBatchEntries: options.maxBatchEntries,
       maxBatchDelayMs: options.maxBatchDelayMs,
+      sealIntervalMs: options.sealIntervalMs,
       maxStatementBytes: policy.maxStatementBytes,
     });
     const opened = new TransparencyLedger(options, policy, store);

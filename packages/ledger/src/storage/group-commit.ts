@@ -9,6 +9,8 @@
 export interface GroupCommitOptions<T> {
   maxEntries: number;
   maxDelayMs: number;
+  /** Shortest time between the starts of two batches; a full batch (maxEntries) never waits for it. */
+  minIntervalMs?: number;
   maxBytes: number;
   bytesOf: (item: T) => number;
 }
@@ -31,6 +33,12 @@ export class GroupCommit<T> {
   private done: Promise<void> = Promise.resolve();
   /** While a batch is finishing with nothing queued behind it: called when the next batch is due. */
   private wake: (() => void) | undefined;
+  /** While the loop waits out minIntervalMs: called when the queue fills a batch, or on drain. */
+  private intervalOver: (() => void) | undefined;
+  /** When the last batch started, kept while the loop is idle so the interval also holds across idle spells. */
+  private lastStart = -Infinity;
+  /** Set by drain: no batch waits for the interval any more. */
+  private draining = false;
 
   constructor(
     private readonly commit: Commit<T>,
@@ -39,6 +47,10 @@ export class GroupCommit<T> {
 
   enqueue(item: T): void {
     this.queue.push(item);
+    if (this.intervalOver !== undefined) {
+      if (this.queue.length >= this.options.maxEntries) this.intervalOver();
+      return;
+    }
     if (this.active) {
       if (this.wake === undefined) return;
       if (this.queue.length >= this.options.maxEntries) this.wakeNow();
@@ -51,6 +63,8 @@ export class GroupCommit<T> {
 
   /** Commits everything queued now, and resolves once no batch is running. */
   async drain(): Promise<void> {
+    this.draining = true;
+    this.intervalOver?.();
     if (!this.active && this.queue.length > 0) this.start();
     if (this.wake !== undefined && this.queue.length > 0) this.wakeNow();
     while (this.active) await this.done;
@@ -95,6 +109,8 @@ export class GroupCommit<T> {
         }
         this.cancelTimer?.();
         this.cancelTimer = undefined;
+        await this.intervalSince(this.lastStart);
+        this.lastStart = performance.now();
         const { written, finished } = this.commit(this.take(), previous);
         await Promise.all([written, previous]);
         previous = finished;
@@ -106,6 +122,20 @@ export class GroupCommit<T> {
       this.wake = undefined;
       this.active = false;
     }
+  }
+
+  /** Waits until minIntervalMs after `lastStart`, unless the queue already fills a batch or a drain asks for it. */
+  private async intervalSince(lastStart: number): Promise<void> {
+    const wait = lastStart + (this.options.minIntervalMs ?? 0) - performance.now();
+    if (wait <= 0 || this.draining || this.queue.length >= this.options.maxEntries) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.intervalOver?.(), wait);
+      this.intervalOver = () => {
+        clearTimeout(timer);
+        this.intervalOver = undefined;
+        resolve();
+      };
+    });
   }
 
   /** setTimeout(0) waits a millisecond or more; a zero delay means the next event-loop turn. */

@@ -50,6 +50,7 @@ export class LedgerStore implements SubtreeHashes {
     this.queue = new GroupCommit((batch, previous) => this.commitBatch(batch, previous), {
       maxEntries: options.maxBatchEntries,
       maxDelayMs: options.maxBatchDelayMs,
+      minIntervalMs: options.sealIntervalMs,
       maxBytes: MAX_BATCH_BYTES,
       bytesOf: (registration) => registration.statement.byteLength,
     });

@@ -12,6 +12,12 @@ export interface LedgerOptions {
   maxBatchEntries?: number;
   /** Longest an idle store waits for more registrations before committing. Default 2 ms. */
   maxBatchDelayMs?: number;
+  /**
+   * Shortest time between two batches, so at most one seal (signed tree head) per interval, as a
+   * CCF service signs once per signature interval: fewer signatures for verifiers to check, each
+   * registration waiting up to this long. A full batch (maxBatchEntries) starts at once. Default 0.
+   */
+  sealIntervalMs?: number;
   /** Largest statement accepted. Default 1 MiB (what Microsoft's service accepts). */
   maxStatementBytes?: number;
 }
@@ -20,6 +26,7 @@ export interface ResolvedOptions {
   seal: (treeSize: number) => Promise<Uint8Array>;
   maxBatchEntries: number;
   maxBatchDelayMs: number;
+  sealIntervalMs: number;
   maxStatementBytes: number;
 }
 
@@ -28,6 +35,8 @@ export const MAX_BATCH_ENTRIES = 65_536;
 /** A batch also stops growing at this many statement bytes (but always holds one statement). */
 export const MAX_BATCH_BYTES = 64 << 20;
 const MAX_STATEMENT_BYTES = 256 << 20;
+/** A registration waits up to one interval: longer would outlast the clients' own timeouts. */
+export const MAX_SEAL_INTERVAL_MS = 10_000;
 
 function bounded(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -41,6 +50,7 @@ export function resolveOptions(options: LedgerOptions): ResolvedOptions {
     seal: options.seal,
     maxBatchEntries: bounded('maxBatchEntries', options.maxBatchEntries, 1024, 1, MAX_BATCH_ENTRIES),
     maxBatchDelayMs: bounded('maxBatchDelayMs', options.maxBatchDelayMs, 2, 0, 10_000),
+    sealIntervalMs: bounded('sealIntervalMs', options.sealIntervalMs, 0, 0, MAX_SEAL_INTERVAL_MS),
     maxStatementBytes: bounded('maxStatementBytes', options.maxStatementBytes, 1 << 20, 1, MAX_STATEMENT_BYTES),
   };
 }
