@@ -35,6 +35,8 @@ const execFileAsync = promisify(execFile);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const met = (ok) => (ok ? 'met' : '**NOT MET**');
 const seconds = (ms) => (ms / 1000).toFixed(2);
+/** Artifacts a `countersign verify` run reports as verified, one line each. */
+const verifiedCount = (stdout) => stdout.split('\n').filter((line) => line.startsWith('verified: ')).length;
 
 async function countersign(args, options = {}) {
   const started = performance.now();
@@ -93,7 +95,7 @@ async function release(label, { signingKeyPem, chainPem, alg, serviceKeyPem, raw
     const glob = join(dist, '*.tgz.cose');
     const verifyOnce = async (threads) => {
       const { stdout, ms } = await countersign(['verify', '--statement-glob', glob, '--trust', policy, '--concurrency', String(threads)]);
-      const verified = stdout.split('\n').filter((line) => line.startsWith('verified: ')).length;
+      const verified = verifiedCount(stdout);
       if (verified !== ARTIFACTS) throw new Error(`${label}: ${verified} of ${ARTIFACTS} artifacts verified`);
       return ms;
     };
@@ -104,7 +106,7 @@ async function release(label, { signingKeyPem, chainPem, alg, serviceKeyPem, raw
     const verifyHalvesAtOnce = async () => {
       const started = performance.now();
       const runs = await Promise.all(halves.map((globs) => countersign(['verify', ...globs.flatMap((half) => ['--statement-glob', half]), '--trust', policy, '--concurrency', '1'])));
-      const verified = runs.reduce((sum, { stdout }) => sum + stdout.split('\n').filter((line) => line.startsWith('verified: ')).length, 0);
+      const verified = runs.reduce((sum, { stdout }) => sum + verifiedCount(stdout), 0);
       if (verified !== ARTIFACTS) throw new Error(`${label}: ${verified} of ${ARTIFACTS} artifacts verified by the two halves`);
       return performance.now() - started;
     };

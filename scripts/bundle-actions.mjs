@@ -1,10 +1,11 @@
 // Bundles each GitHub action into dist/<step>/index.js (GitHub runs them as committed, with no install).
 // Code that several actions share, and the Azure SDKs that only a Key Vault key or an Azure sign-in
 // reaches (dynamic imports), go to dist/chunks/, so that an action starts by loading its own path only.
-import { readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { NODE_ESM_BUNDLE, refuseWorkersAway } from './node-esm-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -35,25 +36,14 @@ await build({
   absWorkingDir: root,
   entryPoints,
   outdir: out,
-  bundle: true,
-  splitting: true,
+  ...NODE_ESM_BUNDLE,
   chunkNames: 'chunks/[name]-[hash]',
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
   minify: true,
   legalComments: 'eof',
-  logLevel: 'warning',
   plugins: [deferOidcClient],
-  // Some dependencies are CommonJS and call require() for node built-ins, which ESM lacks.
-  banner: { js: "import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);" },
 });
 
-// A worker that is not where the step looks would silently cost every core but one: refuse such a build.
-for (const name of readdirSync(join(out, 'chunks'))) {
-  const text = readFileSync(join(out, 'chunks', name), 'utf8');
-  if (text.includes('verify-worker.js') && !existsSync(join(out, 'chunks', 'verify-worker.js'))) throw new Error(`${name} starts verify-worker.js, which is not beside it`);
-}
+refuseWorkersAway(join(out, 'chunks'), ['verify-worker']);
 for (const step of STEPS) {
   if (readFileSync(join(out, step, 'index.js'), 'utf8').includes('verify-worker.js')) throw new Error(`dist/${step}/index.js starts verify-worker.js from outside dist/chunks`);
 }

@@ -4,10 +4,11 @@
 // SDKs are bundled too, as the GitHub actions bundle them (nested installs made them unresolvable from
 // here), into a chunk that only commands reaching Azure load. Worker scripts and chunks share one
 // directory, so a worker is beside whichever chunk starts it.
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { NODE_ESM_BUNDLE, refuseWorkersAway } from './node-esm-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'packages/cli/dist/bundle');
@@ -24,24 +25,11 @@ await build({
     'admission-worker': 'packages/ledger/dist/service/admission-worker.js',
   },
   outdir: out,
-  bundle: true,
-  splitting: true,
+  ...NODE_ESM_BUNDLE,
   chunkNames: 'shared-[hash]',
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
   // Names are kept so that profiles and the rare internal error still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  logLevel: 'warning',
-  // Some dependencies are CommonJS and call require() for node built-ins, which ESM lacks.
-  banner: { js: "import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);" },
 });
 
-// A worker that is not beside the code that starts it costs every core but one: refuse such a build.
-for (const name of readdirSync(out)) {
-  const text = readFileSync(join(out, name), 'utf8');
-  for (const worker of WORKERS) {
-    if (text.includes(`./${worker}.js`) && !existsSync(join(out, `${worker}.js`))) throw new Error(`${name} starts ${worker}.js, which is not beside it`);
-  }
-}
+refuseWorkersAway(out, WORKERS);

@@ -2,6 +2,7 @@ export { CountersignError, isCountersignError } from './errors.js';
 export { toHex } from './hex.js';
 export * from './cbor/index.js';
 export * from './digest/hash-algorithms.js';
+export { hashBytes } from './digest/hash-once.js';
 export * from './cose/index.js';
 export * from './statement/index.js';
 export * from './trust/index.js';

@@ -60,6 +60,15 @@ function referenceLevels(entries: Uint8Array[]): Uint8Array[][] {
   return levels;
 }
 
+/** A recovered store takes `more`, closes, and reopens with every hash right: recovery left it whole. */
+async function expectWorksOn(store: LedgerStore, dir: string, entries: Uint8Array[], more: Uint8Array[]): Promise<void> {
+  await Promise.all(more.map((statement) => store.append(statement, entryOf(statement))));
+  await store.close();
+  const reopened = await openStore(dir);
+  expectHashesMatch(reopened, [...entries, ...more.map(entryOf)]);
+  await reopened.close();
+}
+
 function expectHashesMatch(store: LedgerStore, entries: Uint8Array[]): void {
   const levels = referenceLevels(entries);
   levels.forEach((hashes, level) => hashes.forEach((hash, index) => expect(Buffer.from(store.subtreeHash(level, index)).equals(hash)).toBe(true)));
@@ -388,12 +397,7 @@ describe('LedgerStore recovery', () => {
     expectHashesMatch(store, entries);
     for (let i = 0; i < COMMITTED; i++) expect(Buffer.from(await store.statement(i)).equals(statementBytes(i))).toBe(true);
     expect(text(await store.sealFor(COMMITTED))).toBe(sealText(COMMITTED));
-    const more = Array.from({ length: 5 }, (_, i) => statementBytes(100 + i));
-    await Promise.all(more.map((statement) => store.append(statement, entryOf(statement))));
-    await store.close();
-    const reopened = await openStore(dir);
-    expectHashesMatch(reopened, [...entries, ...more.map(entryOf)]);
-    await reopened.close();
+    await expectWorksOn(store, dir, entries, Array.from({ length: 5 }, (_, i) => statementBytes(100 + i)));
   });
 
   it('refuses to open when a file is shorter than the committed tree needs', async () => {
@@ -427,12 +431,7 @@ describe('LedgerStore recovery', () => {
     expect(store.size).toBe(size);
     for (const name of levelFileNames(dir)) expect(statSync(join(dir, name)).size).toBe(levelLengthBytes(size, levelOf(name)));
     expectHashesMatch(store, entries);
-    const more = Array.from({ length: 50 }, (_, i) => statementBytes(size + i));
-    await Promise.all(more.map((statement) => store.append(statement, entryOf(statement))));
-    await store.close();
-    const reopened = await openStore(dir);
-    expectHashesMatch(reopened, [...entries, ...more.map(entryOf)]);
-    await reopened.close();
+    await expectWorksOn(store, dir, entries, Array.from({ length: 50 }, (_, i) => statementBytes(size + i)));
   });
 
   it('rebuilds every level hash of a tree smaller than one level sync interval', async () => {

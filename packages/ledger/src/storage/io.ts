@@ -1,9 +1,7 @@
-import * as crypto from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-
-const { createHash } = crypto;
-const hashOnce = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+import { hashBytes } from '@countersign/core';
 
 /** Writes every byte of `chunks` at `position`; a short write (disk full) is an error, never a silent tail. */
 export async function writeFully(file: FileHandle, chunks: readonly Uint8Array[], position: number): Promise<void> {
@@ -67,8 +65,11 @@ export async function syncDirectory(dir: string): Promise<void> {
  * SHA-256 cost one native call and need no table code of our own.
  */
 export function checksum32(...parts: Uint8Array[]): number {
-  // One statement per call on every registration: Node 20.12+ hashes one buffer in one call.
-  if (parts.length === 1 && hashOnce) return hashOnce('sha256', parts[0] as Uint8Array, 'buffer').readUInt32BE(0);
+  // One statement per call on every registration: core's one-shot hash.
+  if (parts.length === 1) {
+    const digest = hashBytes('sha256', parts[0] as Uint8Array);
+    return ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
+  }
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return hash.digest().readUInt32BE(0);
