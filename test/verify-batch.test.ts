@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedReceipts, receiptsOf } from '@countersign/core';
 import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
@@ -71,6 +72,32 @@ describe('verifying many artifacts at once', () => {
     expect(markdown).toContain(`### ✅ \`${files[1]}\``);
     expect(markdown).toContain('| statement-signature | ✅ pass | ES256 signature verifies |');
     expect(markdown).toContain('| receipts | ➖ skipped | no receipt; unlogged statements allowed |');
+  });
+});
+
+describe('artifacts found by a statement glob that are not regular files', () => {
+  it('reads a pipe beside its statement to its end, however its writer hands it over', async () => {
+    if (process.platform !== 'linux') return;
+    const piped = join(dir, 'piped');
+    mkdirSync(piped);
+    const [plain, fifo] = [join(piped, 'plain.tgz'), join(piped, 'piped.tgz')];
+    const content = Buffer.alloc(3000, 'x');
+    writeFileSync(plain, 'plain');
+    writeFileSync(fifo, content);
+    countersign(['trust', 'add-issuer', '--policy', policy, '--iss', signAll([plain, fifo])]);
+    rmSync(fifo);
+    execFileSync('mkfifo', [fifo]);
+    // Half now, the rest a moment later: a read that took the first short read for the end would see half.
+    const writer = spawn(process.execPath, ['-e', `const fs = require('node:fs'); const fd = fs.openSync(process.argv[1], 'w'); fs.writeSync(fd, Buffer.alloc(1500, 'x')); setTimeout(() => { try { fs.writeSync(fd, Buffer.alloc(1500, 'x')); } catch {} fs.closeSync(fd); }, 300);`, fifo], { stdio: 'ignore', timeout: 30_000 });
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    try {
+      const run = countersign(['verify', '--statement-glob', join(piped, '*.tgz.cose'), '--trust', policy, '--allow-unlogged', '--concurrency', '1']);
+      expect(run.stdout.trim().split('\n')).toEqual([`verified: ${fifo}`, `verified: ${plain}`]);
+      expect(run.status).toBe(0);
+    } finally {
+      writer.kill();
+      await exited;
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCountersignError } from '@countersign/core';
-import { WITHOUT_SIZE_LIMIT, readInputSync, readSmallInputSync, withSmallInputSync, writeOutput } from '../src/io/files.js';
+import { WITHOUT_SIZE_LIMIT, readInputSync, readSmallInputSync, whileListedAsRegularFiles, withSmallInputSync, writeOutput } from '../src/io/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'countersign-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,6 +130,26 @@ describe('reading small inputs whole (batch verification)', () => {
     if (!existsSync('/dev/zero')) return;
     expect(WITHOUT_SIZE_LIMIT).toBe(64 * 1024 * 1024);
     expect(readSmallInputSync('/dev/zero', 'artifact', 1024)).toBeUndefined();
+  });
+
+  it('stops at the first short read of a file a listing vouched for, and only while it does', async () => {
+    const path = file('listed', pattern(3000, 4));
+    const listed = await whileListedAsRegularFiles([path, path], async () => readSmallInputSync(path, 'artifact', 1024 * 1024));
+    expect(Buffer.from(listed!).equals(pattern(3000, 4))).toBe(true);
+    // A proc file calls itself regular and hands out a page at a time: it shows where a read stops.
+    if (process.platform !== 'linux') return;
+    const whole = readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length;
+    expect(whole).toBeGreaterThan(8192);
+    const [first, overlapping] = await whileListedAsRegularFiles(['/proc/self/maps'], async () => [
+      readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length,
+      // Batches may overlap: the path stays vouched for until the last one ends.
+      await whileListedAsRegularFiles(['/proc/self/maps'], async () => undefined).then(() => readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length),
+    ]);
+    expect(first).toBeLessThan(whole / 2);
+    expect(overlapping).toBeLessThan(whole / 2);
+    expect(readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length).toBeGreaterThan(8192);
+    // Past a limit the first read reaches, a vouched-for file is sized and refused as any other.
+    expect(await whileListedAsRegularFiles([path], async () => readSmallInputSync(path, 'artifact', 2999))).toBeUndefined();
   });
 
   it('refuses a directory and a missing file with the codes it always had', () => {
