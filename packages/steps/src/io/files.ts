@@ -36,31 +36,34 @@ let scratch: Uint8Array | undefined;
  */
 export const WITHOUT_SIZE_LIMIT = 64 * 1024 * 1024;
 
-// Paths a directory listing showed to be regular files, for as long as a batch that listed them
-// reads them (counted, as batches of one process may overlap). From a regular file, a read that
-// returns fewer bytes than asked has reached the end: the read that would only return nothing is
-// skipped, a quarter of the system calls of a batch of small files. A pipe or a device may return
-// less before its end, so everything else (or a path no listing vouched for) is read until a read
-// returns nothing, as before.
-const listedRegularFiles = new Map<string, number>();
+// Paths directory listings showed to be regular files, one entry per batch that listed them, for as
+// long as that batch reads them (batches of one process may overlap). From a regular file, a read
+// that returns fewer bytes than asked has reached the end: the read that would only return nothing is
+// skipped, a quarter of the system calls of a batch of small files. A pipe or a device may return less
+// before its end, so everything else (or a path no listing vouched for) is read until a read returns
+// nothing, as before.
+const listings = new Set<{ readonly regularFiles: ReadonlySet<string> }>();
 
 /**
- * Runs `work` while the reads of this thread take `paths` for regular files, as a directory listing
- * has just shown them (not a symbolic link, which may lead anywhere). Should one be replaced by a pipe
- * or a device meanwhile, its read may stop early: the input is then incomplete (its verdict fails),
- * never larger than the limits below allow.
+ * Runs `work` while the reads of this thread take `regularFiles` for regular files, as a directory
+ * listing has just shown them (not a symbolic link, which may lead anywhere). Should one be replaced
+ * by a pipe or a device meanwhile, its read may stop early: the input is then incomplete (its verdict
+ * fails), never larger than the limits below allow.
  */
-export async function whileListedAsRegularFiles<T>(paths: readonly string[], work: () => Promise<T>): Promise<T> {
-  for (const path of paths) listedRegularFiles.set(path, (listedRegularFiles.get(path) ?? 0) + 1);
+export async function whileListedAsRegularFiles<T>(regularFiles: ReadonlySet<string>, work: () => Promise<T>): Promise<T> {
+  const listing = { regularFiles }; // its own entry, even for a set another batch passed too
+  listings.add(listing);
   try {
     return await work();
   } finally {
-    for (const path of paths) {
-      const count = listedRegularFiles.get(path) ?? 1;
-      if (count > 1) listedRegularFiles.set(path, count - 1);
-      else listedRegularFiles.delete(path);
-    }
+    listings.delete(listing);
   }
+}
+
+function isListedRegularFile(path: string): boolean {
+  if (listings.size === 0) return false;
+  for (const listing of listings) if (listing.regularFiles.has(path)) return true;
+  return false;
 }
 
 /**
@@ -78,7 +81,7 @@ export function withSmallInputSync<T>(path: string, role: string, maxBytes: numb
   let bytes: Uint8Array | undefined;
   try {
     fd = openSync(path, 'r');
-    bytes = readWhole(fd, maxBytes, listedRegularFiles.has(path));
+    bytes = readWhole(fd, maxBytes, isListedRegularFile(path));
   } catch (error) {
     throw asInputError(error, path, role);
   } finally {
