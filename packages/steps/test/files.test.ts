@@ -134,13 +134,13 @@ describe('reading small inputs whole (batch verification)', () => {
 
   it('stops at the first short read of a file a listing vouched for, and only while it does', async () => {
     const path = file('listed', pattern(3000, 4));
-    const listed = await whileListedAsRegularFiles(new Set([path]), async () => readSmallInputSync(path, 'artifact', 1024 * 1024));
+    const listed = await whileListedAsRegularFiles([path], async () => readSmallInputSync(path, 'artifact', 1024 * 1024));
     expect(Buffer.from(listed!).equals(pattern(3000, 4))).toBe(true);
     // A proc file calls itself regular and hands out a page at a time: it shows where a read stops.
     if (process.platform !== 'linux') return;
     const whole = readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length;
     expect(whole).toBeGreaterThan(8192);
-    const maps = new Set(['/proc/self/maps']);
+    const maps = ['/proc/self/maps'];
     const [first, overlapping] = await whileListedAsRegularFiles(maps, async () => [
       readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length,
       // Batches may overlap, even with the same listing: the path stays vouched for until the last one ends.
@@ -150,7 +150,27 @@ describe('reading small inputs whole (batch verification)', () => {
     expect(overlapping).toBeLessThan(whole / 2);
     expect(readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length).toBeGreaterThan(8192);
     // Past a limit the first read reaches, a vouched-for file is sized and refused as any other.
-    expect(await whileListedAsRegularFiles(new Set([path]), async () => readSmallInputSync(path, 'artifact', 2999))).toBeUndefined();
+    expect(await whileListedAsRegularFiles([path], async () => readSmallInputSync(path, 'artifact', 2999))).toBeUndefined();
+  });
+
+  it('vouches for exactly the listed files, read in the listed order or any other', async () => {
+    if (process.platform !== 'linux') return;
+    const lengthOf = (path: string): number => readSmallInputSync(path, 'artifact', 1024 * 1024)!.length;
+    const whole = { maps: lengthOf('/proc/self/maps'), smaps: lengthOf('/proc/self/smaps') };
+    const [a, b] = [file('order-a', pattern(100, 5)), file('order-b', pattern(200, 6))];
+    const missing = join(dir, 'small', 'order-missing');
+    await whileListedAsRegularFiles([missing, '/proc/self/maps', a, b], async () => {
+      // A missing file is never read: the next one is still found where it was expected.
+      expect(codeOf(() => readSmallInputSync(missing, 'statement', 1024))).toBe('STEP_INPUT_NOT_FOUND');
+      expect(lengthOf('/proc/self/maps')).toBeLessThan(whole.maps / 2);
+      // Out of order, then again: looked up, not compared with the next one expected.
+      expect(lengthOf(b)).toBe(200);
+      expect(lengthOf('/proc/self/maps')).toBeLessThan(whole.maps / 2);
+      expect(lengthOf(a)).toBe(100);
+      // Not listed: read to its end.
+      expect(lengthOf('/proc/self/smaps')).toBeGreaterThan(whole.maps);
+    });
+    expect(whole.smaps).toBeGreaterThan(whole.maps);
   });
 
   it('refuses a directory and a missing file with the codes it always had', () => {

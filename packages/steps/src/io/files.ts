@@ -36,33 +36,56 @@ let scratch: Uint8Array | undefined;
  */
 export const WITHOUT_SIZE_LIMIT = 64 * 1024 * 1024;
 
-// Paths directory listings showed to be regular files, one entry per batch that listed them, for as
-// long as that batch reads them (batches of one process may overlap). From a regular file, a read
-// that returns fewer bytes than asked has reached the end: the read that would only return nothing is
-// skipped, a quarter of the system calls of a batch of small files. A pipe or a device may return less
-// before its end, so everything else (or a path no listing vouched for) is read until a read returns
+// Regular files directory listings showed, one entry per batch that listed them, for as long as that
+// batch reads them (batches of one process may overlap). From a regular file, a read that returns
+// fewer bytes than asked has reached the end: the read that would only return nothing is skipped, a
+// quarter of the system calls of a batch of small files. A pipe or a device may return less before
+// its end, so everything else (or a path no listing vouched for) is read until a read returns
 // nothing, as before.
-const listings = new Set<{ readonly regularFiles: ReadonlySet<string> }>();
+const listings: ListedFiles[] = [];
 
 /**
- * Runs `work` while the reads of this thread take `regularFiles` for regular files, as a directory
- * listing has just shown them (not a symbolic link, which may lead anywhere). Should one be replaced
- * by a pipe or a device meanwhile, its read may stop early: the input is then incomplete (its verdict
- * fails), never larger than the limits below allow.
+ * Paths a listing vouched for, in the order a batch is expected to read them. A read in that order
+ * is checked against the next path only (the very string the batch holds, so a comparison of
+ * references): looking each one up in a set of thousands costs about as much as the read it saves.
+ * Reads in any other order are looked up.
  */
-export async function whileListedAsRegularFiles<T>(regularFiles: ReadonlySet<string>, work: () => Promise<T>): Promise<T> {
-  const listing = { regularFiles }; // its own entry, even for a set another batch passed too
-  listings.add(listing);
+class ListedFiles {
+  private next = 0;
+  private all: Set<string> | undefined;
+
+  constructor(private readonly inReadOrder: readonly string[]) {}
+
+  has(path: string): boolean {
+    // The one after next as well: a file that could not be opened (a missing artifact) is never read.
+    const at = this.inReadOrder[this.next] === path ? this.next : this.inReadOrder[this.next + 1] === path ? this.next + 1 : -1;
+    if (at >= 0) {
+      this.next = at + 1;
+      return true;
+    }
+    this.all ??= new Set(this.inReadOrder);
+    return this.all.has(path);
+  }
+}
+
+/**
+ * Runs `work` while the reads of this thread take `regularFiles` (best in the order they will be
+ * read) for regular files, as a directory listing has just shown them (not a symbolic link, which may
+ * lead anywhere). Should one be replaced by a pipe or a device meanwhile, its read may stop early: the
+ * input is then incomplete (its verdict fails), never larger than the limits below allow.
+ */
+export async function whileListedAsRegularFiles<T>(regularFiles: readonly string[], work: () => Promise<T>): Promise<T> {
+  const listing = new ListedFiles(regularFiles);
+  listings.push(listing);
   try {
     return await work();
   } finally {
-    listings.delete(listing);
+    listings.splice(listings.indexOf(listing), 1);
   }
 }
 
 function isListedRegularFile(path: string): boolean {
-  if (listings.size === 0) return false;
-  for (const listing of listings) if (listing.regularFiles.has(path)) return true;
+  for (let i = 0; i < listings.length; i++) if ((listings[i] as ListedFiles).has(path)) return true;
   return false;
 }
 

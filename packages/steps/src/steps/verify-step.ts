@@ -3,7 +3,7 @@ import { StepError } from '../errors.js';
 import type { Host } from '../host.js';
 import { whileListedAsRegularFiles, writeOutput } from '../io/files.js';
 import { readPolicyFile } from '../io/policy-file.js';
-import { listStatementGlob, type StatementGlobListing } from '../io/statement-glob.js';
+import { listStatementGlob } from '../io/statement-glob.js';
 import { verdictsMarkdown } from './summary.js';
 import { verifyArtifacts, type VerifyPair, type VerifyStepResult } from './verify.js';
 
@@ -42,18 +42,25 @@ export async function pairsOf(request: VerifyRequest): Promise<VerifyPair[]> {
 }
 
 /** The pairs, and the regular files the statement globs' directory listings showed (their artifacts and statements among them). */
-async function listedPairsOf(request: VerifyRequest): Promise<{ pairs: VerifyPair[]; regularFiles: ReadonlySet<string> }> {
+async function listedPairsOf(request: VerifyRequest): Promise<{ pairs: VerifyPair[]; regularFiles: string[] }> {
   const artifacts = request.artifacts ?? [];
   const { digest, statement } = request;
   const globs = request.statementGlobs ?? [];
   if (globs.length) {
     if (artifacts.length || digest || statement) throw new StepError('STEP_USAGE', 'statement globs find both statements and artifacts: give no artifact, digest or statement with them', { input: 'statementGlobs' });
     const listings = await Promise.all(globs.map((glob) => listStatementGlob(glob)));
-    const statements = listings.length === 1 ? (listings[0] as StatementGlobListing).paths : [...new Set(listings.flatMap((listing) => listing.paths))];
-    const regularFiles = listings.length === 1 ? (listings[0] as StatementGlobListing).regularFiles : new Set(listings.flatMap((listing) => [...listing.regularFiles]));
-    return { pairs: statements.map((path) => ({ artifact: { file: stripCose(path) }, statementPath: path })), regularFiles };
+    const statements = listings.length === 1 ? (listings[0]?.paths ?? []) : [...new Set(listings.flatMap((listing) => listing.paths))];
+    const listed = (path: string): boolean => listings.some((listing) => listing.regularFiles.has(path));
+    const pairs = statements.map((path) => ({ artifact: { file: stripCose(path) }, statementPath: path }));
+    // In the order verifying reads them: each statement, then its artifact.
+    const regularFiles: string[] = [];
+    for (const { artifact, statementPath } of pairs) {
+      if (listed(statementPath)) regularFiles.push(statementPath);
+      if (listed(artifact.file)) regularFiles.push(artifact.file);
+    }
+    return { pairs, regularFiles };
   }
-  return { pairs: namedPairsOf(request), regularFiles: new Set() };
+  return { pairs: namedPairsOf(request), regularFiles: [] };
 }
 
 function namedPairsOf(request: VerifyRequest): VerifyPair[] {
