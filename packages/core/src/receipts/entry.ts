@@ -1,5 +1,5 @@
 import { decodeSign1, type Sign1 } from '../cose/sign1.js';
-import { hashBytes } from '../digest/hash-once.js';
+import { hashBytes, hashText } from '../digest/hash-once.js';
 import { toHex } from '../hex.js';
 import { leafHash } from '../merkle/hash.js';
 
@@ -7,19 +7,21 @@ import { leafHash } from '../merkle/hash.js';
 // decoded message, whose bytes are never changed once decoded: it is hashed once per message.
 const entries = new WeakMap<Sign1, Uint8Array>();
 
-let entryInput = new Uint8Array(4096);
+let scratch = new Uint8Array(4096);
 
-function computeEntry(message: Sign1): Uint8Array {
+/** The bytes the entry hashes: the message itself when its unprotected header is already empty. */
+function entryInput(message: Sign1): Uint8Array {
   const [start, end] = message.unprotectedSpan;
   // Most statements have nothing unprotected yet: their bytes are the entry's input as they are.
-  if (end === start + 1 && message.encoded[start] === 0xa0) return hashBytes('sha256', message.encoded);
+  if (end === start + 1 && message.encoded[start] === 0xa0) return message.encoded;
   // Put together in a buffer kept for the purpose: a fresh typed array per statement costs more than hashing it.
+  // Callers hash it before anything else can write to it.
   const length = message.encoded.length - (end - start) + 1;
-  if (length > entryInput.length) entryInput = new Uint8Array(Math.max(length, 2 * entryInput.length));
-  entryInput.set(message.encoded.subarray(0, start), 0);
-  entryInput[start] = 0xa0;
-  entryInput.set(message.encoded.subarray(end), start + 1);
-  return hashBytes('sha256', entryInput.subarray(0, length));
+  if (length > scratch.length) scratch = new Uint8Array(Math.max(length, 2 * scratch.length));
+  scratch.set(message.encoded.subarray(0, start), 0);
+  scratch[start] = 0xa0;
+  scratch.set(message.encoded.subarray(end), start + 1);
+  return scratch.subarray(0, length);
 }
 
 /**
@@ -31,15 +33,20 @@ export function statementEntry(statement: Uint8Array | Sign1): Uint8Array {
   const message = statement instanceof Uint8Array ? decodeSign1(statement) : statement;
   let entry = entries.get(message);
   if (entry === undefined) {
-    entry = computeEntry(message);
+    entry = hashBytes('sha256', entryInput(message));
     entries.set(message, entry);
   }
   return entry;
 }
 
-/** statementEntry as hex, the form verdicts report. */
+/**
+ * statementEntry as hex, the form verdicts report. A statement without receipts needs the entry only
+ * here: then it is hashed straight to hex in one native call and not kept (keeping it costs more than
+ * the hash, and nothing would read it again).
+ */
 export function statementEntryHex(message: Sign1): string {
-  return toHex(statementEntry(message));
+  const entry = entries.get(message);
+  return entry === undefined ? hashText('sha256', entryInput(message), 'hex') : toHex(entry);
 }
 
 /** The statement's Merkle leaf: SHA-256(0x00 || entry). */

@@ -10,7 +10,7 @@ import { subjectMatches } from '../trust/subject-pattern.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { issuerKey } from './issuer-key.js';
 import { checkReceipts, type CountedReceipt, type ReceiptsOutcome } from './receipts-check.js';
-import { VerdictBuilder, type Verdict } from './verdict.js';
+import { VerdictBuilder, reasonLine, type ReasonLine, type Verdict } from './verdict.js';
 import { toHex } from '../hex.js';
 
 export interface ArtifactDigest {
@@ -38,10 +38,10 @@ export interface VerifyStatementInput {
 
 // A batch judges every statement at the same time, and most reasons come from a handful of values:
 // such phrases are made once, not per statement.
-let lastValidAt = { ms: NaN, when: '', text: '' };
-function validAtPhrase(at: Date, when: string): string {
+let lastValidAt = { ms: NaN, when: '', text: '' as ReasonLine };
+function validAtPhrase(at: Date, when: string): ReasonLine {
   const ms = at.getTime();
-  if (ms !== lastValidAt.ms || when !== lastValidAt.when) lastValidAt = { ms, when, text: `valid at ${at.toISOString()} (${when})` };
+  if (ms !== lastValidAt.ms || when !== lastValidAt.when) lastValidAt = { ms, when, text: reasonLine(`valid at ${at.toISOString()} (${when})`) };
   return lastValidAt.text;
 }
 
@@ -54,14 +54,31 @@ function isoTime(seconds: number): string {
 
 // Reasons made only of names countersign defines (algorithm, payload kind) or the policy holds (a trusted
 // issuer and its key): one string per combination.
-const phrases = new Map<string, Map<string, string>>();
-function fixedPhrase(first: string, second: string, make: () => string): string {
+const phrases = new Map<string, Map<string, ReasonLine>>();
+function fixedPhrase(first: string, second: string, make: (first: string, second: string) => string): ReasonLine {
   let inner = phrases.get(first);
   if (!inner) phrases.set(first, (inner = new Map()));
   let phrase = inner.get(second);
-  if (phrase === undefined) inner.set(second, (phrase = make()));
+  if (phrase === undefined) inner.set(second, (phrase = reasonLine(make(first, second))));
   return phrase;
 }
+// Module-level makers: a closure per call would cost an allocation per statement.
+const formatPhrase = (algorithm: string, kind: string): string => `${algorithm} signed statement, ${kind} payload`;
+const issuerPhrase = (iss: string, source: string): string => `${iss} (${source})`;
+const signaturePhrase = (algorithm: string): string => `${algorithm} signature verifies`;
+
+/** What checkReceipts finds when there is no receipt, made once: nothing writes to an outcome after it is made. */
+const NO_RECEIPTS: ReceiptsOutcome = Object.freeze({
+  verified: Object.freeze([]) as unknown as CountedReceipt[],
+  counted: Object.freeze([]) as unknown as CountedReceipt[],
+  problems: Object.freeze([]) as unknown as string[],
+  repeats: Object.freeze([]) as unknown as string[],
+  failed: 0,
+  ignored: 0,
+});
+
+const NO_VALIDITY_PERIOD = reasonLine('no CWT nbf or exp: valid at any time');
+const UNLOGGED_ALLOWED = reasonLine('no receipt; unlogged statements allowed');
 
 function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
   const algorithm = artifactHashAlgorithm(statement.payload);
@@ -71,7 +88,8 @@ function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, arti
   }
   const expected = expectedArtifactDigest(statement.payload);
   if (expected.length === artifact.digest.length && timingSafeEqual(expected, artifact.digest)) {
-    verdict.pass('artifact-digest', `${algorithm.name}:${toHex(expected)}`);
+    // A name countersign defines and hex: one line as made.
+    verdict.add('artifact-digest', 'pass', `${algorithm.name}:${toHex(expected)}` as ReasonLine);
   } else {
     verdict.fail('artifact-digest', `artifact ${algorithm.name} is ${toHex(artifact.digest)}, statement names ${toHex(expected)}`);
   }
@@ -91,7 +109,8 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
   } else if (counted >= minimum) {
     verdict.pass('receipts', 'the policy requires no receipt');
   } else if (allowUnlogged) {
-    verdict.skip('receipts', present === 0 ? 'no receipt; unlogged statements allowed' : `${counted} of ${minimum} required service(s) verified; unlogged statements allowed`);
+    if (present === 0) verdict.add('receipts', 'skipped', UNLOGGED_ALLOWED);
+    else verdict.skip('receipts', `${counted} of ${minimum} required service(s) verified; unlogged statements allowed`);
   } else if (present === 0) {
     verdict.fail('receipts', 'statement has no receipt: register it with a transparency service, or allow unlogged statements');
   } else {
@@ -106,7 +125,7 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
 function checkValidityPeriod(verdict: VerdictBuilder, statement: SignedStatement, at: Date, when: string): void {
   const { nbf, exp } = statement.claims;
   if (nbf === undefined && exp === undefined) {
-    verdict.pass('statement-validity', 'no CWT nbf or exp: valid at any time');
+    verdict.add('statement-validity', 'pass', NO_VALIDITY_PERIOD);
     return;
   }
   try {
@@ -119,9 +138,14 @@ function checkValidityPeriod(verdict: VerdictBuilder, statement: SignedStatement
   }
 }
 
+function issuerRule(policy: TrustPolicy, iss: string): TrustPolicy['issuers'][number] | undefined {
+  for (const rule of policy.issuers) if (rule.iss === iss) return rule;
+  return undefined;
+}
+
 function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy: TrustPolicy, at: Date, when: string): void {
   const { iss, sub } = statement.claims;
-  const rule = policy.issuers.find((candidate) => candidate.iss === iss);
+  const rule = issuerRule(policy, iss);
   if (!rule) {
     verdict.fail('issuer', `issuer ${iss} is not in the trust policy`);
     verdict.skip('subject', 'issuer not trusted');
@@ -130,8 +154,9 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
     return;
   }
   const key = issuerKey(statement, rule, at);
-  // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement.
-  if (key.ok) verdict.pass('issuer', fixedPhrase(iss, key.source, () => `${iss} (${key.source})`));
+  // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement
+  // (looked up by the policy's own string, equal to iss, whose hash is computed once).
+  if (key.ok) verdict.add('issuer', 'pass', fixedPhrase(rule.iss, key.source, issuerPhrase));
   else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
   else verdict.pass('issuer', iss);
 
@@ -139,7 +164,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   if (allowed) verdict.pass('subject', sub);
   else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
 
-  if (key.ok) verdict.pass('key-validity', validAtPhrase(at, when));
+  if (key.ok) verdict.add('key-validity', 'pass', validAtPhrase(at, when));
   else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
   else verdict.skip('key-validity', 'no trusted key');
 
@@ -149,8 +174,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   }
   try {
     verifyStatementSignature(statement, key.publicKey);
-    const name = statement.algorithm.name;
-    verdict.pass('statement-signature', fixedPhrase(name, 'signature', () => `${name} signature verifies`));
+    verdict.add('statement-signature', 'pass', fixedPhrase(statement.algorithm.name, 'signature', signaturePhrase));
   } catch (error) {
     if (!isCountersignError(error)) throw error;
     verdict.fail('statement-signature', error.message);
@@ -184,10 +208,10 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   }
   const { name } = statement.algorithm;
   const { kind } = statement.payload;
-  verdict.pass('statement-format', fixedPhrase(name, kind, () => `${name} signed statement, ${kind} payload`));
+  verdict.add('statement-format', 'pass', fixedPhrase(name, kind, formatPhrase));
   checkArtifact(verdict, statement, input.artifact);
 
-  const receipts = checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
+  const receipts = statement.receipts.length === 0 ? NO_RECEIPTS : checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
   const registeredAt = receipts.verified.length === 0 ? Infinity : Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());
