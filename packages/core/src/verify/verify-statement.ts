@@ -54,18 +54,28 @@ function isoTime(seconds: number): string {
 
 // Reasons made only of names countersign defines (algorithm, payload kind) or the policy holds (a trusted
 // issuer and its key): one string per combination.
-const phrases = new Map<string, Map<string, ReasonLine>>();
-function fixedPhrase(first: string, second: string, make: (first: string, second: string) => string): ReasonLine {
-  let inner = phrases.get(first);
-  if (!inner) phrases.set(first, (inner = new Map()));
-  let phrase = inner.get(second);
-  if (phrase === undefined) inner.set(second, (phrase = reasonLine(make(first, second))));
-  return phrase;
+class Phrases {
+  private readonly byFirst = new Map<string, Map<string, ReasonLine>>();
+  // A batch asks for the same combination statement after statement: that one is answered without a lookup.
+  private last = { first: '', second: '', line: '' as ReasonLine };
+
+  constructor(private readonly make: (first: string, second: string) => string) {}
+
+  get(first: string, second: string): ReasonLine {
+    const { last } = this;
+    if (first === last.first && second === last.second && last.line !== '') return last.line;
+    let inner = this.byFirst.get(first);
+    if (!inner) this.byFirst.set(first, (inner = new Map()));
+    let line = inner.get(second);
+    if (line === undefined) inner.set(second, (line = reasonLine(this.make(first, second))));
+    this.last = { first, second, line };
+    return line;
+  }
 }
-// Module-level makers: a closure per call would cost an allocation per statement.
-const formatPhrase = (algorithm: string, kind: string): string => `${algorithm} signed statement, ${kind} payload`;
-const issuerPhrase = (iss: string, source: string): string => `${iss} (${source})`;
-const signaturePhrase = (algorithm: string): string => `${algorithm} signature verifies`;
+
+const formatPhrases = new Phrases((algorithm, kind) => `${algorithm} signed statement, ${kind} payload`);
+const issuerPhrases = new Phrases((iss, source) => `${iss} (${source})`);
+const signaturePhrases = new Phrases((algorithm) => `${algorithm} signature verifies`);
 
 /** What checkReceipts finds when there is no receipt, made once: nothing writes to an outcome after it is made. */
 const NO_RECEIPTS: ReceiptsOutcome = Object.freeze({
@@ -156,7 +166,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   const key = issuerKey(statement, rule, at);
   // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement
   // (looked up by the policy's own string, equal to iss, whose hash is computed once).
-  if (key.ok) verdict.add('issuer', 'pass', fixedPhrase(rule.iss, key.source, issuerPhrase));
+  if (key.ok) verdict.add('issuer', 'pass', issuerPhrases.get(rule.iss, key.source));
   else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
   else verdict.pass('issuer', iss);
 
@@ -174,7 +184,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   }
   try {
     verifyStatementSignature(statement, key.publicKey);
-    verdict.add('statement-signature', 'pass', fixedPhrase(statement.algorithm.name, 'signature', signaturePhrase));
+    verdict.add('statement-signature', 'pass', signaturePhrases.get(statement.algorithm.name, ''));
   } catch (error) {
     if (!isCountersignError(error)) throw error;
     verdict.fail('statement-signature', error.message);
@@ -208,7 +218,7 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   }
   const { name } = statement.algorithm;
   const { kind } = statement.payload;
-  verdict.add('statement-format', 'pass', fixedPhrase(name, kind, formatPhrase));
+  verdict.add('statement-format', 'pass', formatPhrases.get(name, kind));
   checkArtifact(verdict, statement, input.artifact);
 
   const receipts = statement.receipts.length === 0 ? NO_RECEIPTS : checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
