@@ -1,6 +1,8 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { decodeSign1, encodeSign1, HeaderLabel, LocalSigner, signSign1, withEmptyUnprotectedHeader } from '../src/cose/index.js';
 import { SHA256 } from '../src/digest/hash-algorithms.js';
+import { statementEntry, statementLeafHash } from '../src/receipts/index.js';
+import { statementEntryHex } from '../src/receipts/entry.js';
 import { createSignedStatement } from '../src/statement/index.js';
 import { cwtClaimsMap } from '../src/statement/cwt-claims.js';
 import { addIssuer, emptyPolicy, type TrustPolicy } from '../src/trust/index.js';
@@ -111,5 +113,21 @@ describe('what verifyStatement keeps between statements', () => {
     expect(one.statement?.receipts).not.toBe(two.statement?.receipts);
     expect(one.checks).not.toBe(two.checks);
     expect(one.checks).toEqual(two.checks);
+  });
+
+  it("answers each message's entry for that message alone, however the calls interleave", async () => {
+    const statements = [await sign(trusted, 'a.tgz'), await sign(trusted, 'b.tgz')];
+    const messages = statements.map((bytes) => decodeSign1(bytes));
+    const [a, b] = messages as [ReturnType<typeof decodeSign1>, ReturnType<typeof decodeSign1>];
+    const expected = new Map([[a, sha256Hex(statements[0] as Uint8Array)], [b, sha256Hex(statements[1] as Uint8Array)]]);
+    for (const message of [a, a, b, a, b, b]) {
+      expect(Buffer.from(statementEntry(message)).toString('hex')).toBe(expected.get(message));
+      expect(statementEntryHex(message)).toBe(expected.get(message));
+      expect(statementEntryHex(message)).toBe(expected.get(message));
+    }
+    statementLeafHash(a);
+    expect(statementEntryHex(b)).toBe(expected.get(b));
+    // The same bytes decoded again are another message, with the same entry.
+    expect(statementEntryHex(decodeSign1(statements[0] as Uint8Array))).toBe(expected.get(a));
   });
 });

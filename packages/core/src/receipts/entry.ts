@@ -3,9 +3,16 @@ import { hashBytes, hashText } from '../digest/hash-once.js';
 import { toHex } from '../hex.js';
 import { leafHash } from '../merkle/hash.js';
 
-// A verification needs the entry twice (the receipt's leaf, the verdict's statement hash) for the same
-// decoded message, whose bytes are never changed once decoded: it is hashed once per message.
-const entries = new WeakMap<Sign1, Uint8Array>();
+// A verification asks for the entry once per receipt and once for its verdict, all for the same decoded
+// message (whose bytes are never changed once decoded), one after another: the message hashed last keeps
+// its entry until the verdict takes it. One slot rather than a WeakMap: a WeakMap entry per statement
+// cost the garbage collector more than the hash it saved (and a WeakRef keeps its message alive until
+// the synchronous run of verifications ends, so does worse).
+let last: { message: Sign1; entry: Uint8Array } | undefined;
+
+function lastEntryOf(message: Sign1): Uint8Array | undefined {
+  return last !== undefined && last.message === message ? last.entry : undefined;
+}
 
 let scratch = new Uint8Array(4096);
 
@@ -31,10 +38,10 @@ function entryInput(message: Sign1): Uint8Array {
  */
 export function statementEntry(statement: Uint8Array | Sign1): Uint8Array {
   const message = statement instanceof Uint8Array ? decodeSign1(statement) : statement;
-  let entry = entries.get(message);
+  let entry = lastEntryOf(message);
   if (entry === undefined) {
     entry = hashBytes('sha256', entryInput(message));
-    entries.set(message, entry);
+    last = { message, entry };
   }
   return entry;
 }
@@ -45,8 +52,11 @@ export function statementEntry(statement: Uint8Array | Sign1): Uint8Array {
  * the hash, and nothing would read it again).
  */
 export function statementEntryHex(message: Sign1): string {
-  const entry = entries.get(message);
-  return entry === undefined ? hashText('sha256', entryInput(message), 'hex') : toHex(entry);
+  const entry = lastEntryOf(message);
+  if (entry === undefined) return hashText('sha256', entryInput(message), 'hex');
+  // The verdict is the entry's last reader: the slot lets the message go.
+  last = undefined;
+  return toHex(entry);
 }
 
 /** The statement's Merkle leaf: SHA-256(0x00 || entry). */
