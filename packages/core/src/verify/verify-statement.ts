@@ -89,6 +89,7 @@ const NO_RECEIPTS: ReceiptsOutcome = Object.freeze({
 
 const NO_VALIDITY_PERIOD = reasonLine('no CWT nbf or exp: valid at any time');
 const UNLOGGED_ALLOWED = reasonLine('no receipt; unlogged statements allowed');
+const NO_RECEIPT_REQUIRED = reasonLine('the policy requires no receipt');
 
 function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
   const algorithm = artifactHashAlgorithm(statement.payload);
@@ -106,7 +107,19 @@ function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, arti
 }
 
 function servicesOf(receipts: readonly CountedReceipt[]): string {
+  if (receipts.length === 1) return (receipts[0] as CountedReceipt).issuer ?? 'unnamed service';
   return receipts.map((receipt) => receipt.issuer ?? 'unnamed service').join(', ');
+}
+
+// The statements of a batch are mostly logged with the same services: the reason made for the last
+// combination is reused when the next one is the same (service names compared as text).
+let lastVerified = { counted: 0, minimum: 0, services: '', line: '' as ReasonLine };
+function receiptsVerifiedLine(counted: number, minimum: number, services: string): ReasonLine {
+  const last = lastVerified;
+  if (counted === last.counted && minimum === last.minimum && services === last.services && last.line !== '') return last.line;
+  const line = reasonLine(`${counted} service(s) verified, ${minimum} required: ${services}`);
+  lastVerified = { counted, minimum, services, line };
+  return line;
 }
 
 function reportReceipts(verdict: VerdictBuilder, present: number, outcome: ReceiptsOutcome, minimum: number, allowUnlogged: boolean): void {
@@ -115,9 +128,9 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
   if (outcome.failed > 0) {
     verdict.fail('receipts', outcome.problems.join('; '));
   } else if (counted >= minimum && counted > 0) {
-    verdict.pass('receipts', `${counted} service(s) verified, ${minimum} required: ${servicesOf(outcome.counted)}${repeats}`);
+    verdict.add('receipts', 'pass', receiptsVerifiedLine(counted, minimum, `${servicesOf(outcome.counted)}${repeats}`));
   } else if (counted >= minimum) {
-    verdict.pass('receipts', 'the policy requires no receipt');
+    verdict.add('receipts', 'pass', NO_RECEIPT_REQUIRED);
   } else if (allowUnlogged) {
     if (present === 0) verdict.add('receipts', 'skipped', UNLOGGED_ALLOWED);
     else verdict.skip('receipts', `${counted} of ${minimum} required service(s) verified; unlogged statements allowed`);
