@@ -53,9 +53,10 @@ describe('what verifyStatement keeps between statements', () => {
     const lastByteChanged = kid.slice();
     lastByteChanged[lastByteChanged.length - 1] = (kid[kid.length - 1] as number) ^ 0x01;
     const oneByteShorter = kid.slice(0, -1);
-    const alike = [await signedWithKid(lastByteChanged), await signedWithKid(oneByteShorter), await sign(other)];
+    const outsized = new Uint8Array(200).fill(0x41);
+    const alike = [await signedWithKid(lastByteChanged), await signedWithKid(oneByteShorter), await sign(other), await signedWithKid(outsized)];
 
-    for (const statement of [good, ...alike, good, alike[0] as Uint8Array, good]) {
+    for (const statement of [good, ...alike, good, alike[0] as Uint8Array, good, alike[3] as Uint8Array, alike[3] as Uint8Array, good]) {
       const verdict = verify(statement);
       if (statement === good) {
         expect(verdict.verified).toBe(true);

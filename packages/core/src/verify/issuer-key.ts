@@ -19,8 +19,11 @@ function kidForms(kid: Uint8Array): typeof lastKid {
   const last = lastKid.bytes;
   let same = last.length === kid.length;
   for (let i = 0; same && i < kid.length; i++) same = last[i] === kid[i];
-  if (!same) lastKid = { bytes: kid.slice(), text: Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength).toString('utf8'), hex: undefined };
-  return lastKid;
+  if (same) return lastKid;
+  const forms = { bytes: kid.slice(), text: Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength).toString('utf8'), hex: undefined };
+  // Kids are key ids (tens of bytes): an outsized one is not kept.
+  if (kid.length <= 128) lastKid = forms;
+  return forms;
 }
 
 function kidHex(forms: typeof lastKid): string {
