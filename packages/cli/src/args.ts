@@ -35,8 +35,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
       strict: true,
     });
   } catch (error) {
-    const reason = (error as Error).message.split('. ')[0]?.replace(/\.$/, '') ?? 'invalid arguments';
-    throw usage(spec, reason);
+    throw usage(spec, parseFailure((error as Error).message));
   }
   const help = parsed.values.help === true;
   if (!help) {
@@ -45,6 +44,17 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     if (count > spec.positionals.max) throw usage(spec, `unexpected argument "${parsed.positionals[spec.positionals.max]}"`);
   }
   return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals, help };
+}
+
+/** node's parser explains itself over several sentences and lines: the first sentence, or ours. */
+function parseFailure(message: string): string {
+  // A value that starts with a dash looks like the next option to it ("--seal-interval -1").
+  const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const long = /use '(--[^=']+)=/.exec(message)?.[1] ?? ambiguous[1];
+    return `${ambiguous[1]} needs a value (one that starts with a dash is written ${long}=VALUE)`;
+  }
+  return message.split(/\.(?:\s|$)/)[0] || 'invalid arguments';
 }
 
 export function usage(spec: Pick<CommandSpec, 'name'>, reason: string): CliError {

@@ -94,4 +94,21 @@ describe('verifyStatement with receipts', () => {
     // the earliest registration time decides
     expect(reasonOf(verdict, 'key-validity')).toContain('2023-11-14T22:15:00.000Z');
   });
+
+  it('names the services of each statement in turn, however many statements came before with others', async () => {
+    const bothListed = addService(basePolicy, { iss: ledgerB.iss, jwks: ledgerB.jwks as never });
+    const fromA = embedReceipts(statement, [await receiptFrom(ledgerA, statement, 1_700_000_100)]);
+    const fromB = embedReceipts(statement, [await receiptFrom(ledgerB, statement, 1_700_000_100)]);
+    const fromBoth = embedReceipts(fromA, [await receiptFrom(ledgerB, statement, 1_700_000_200)]);
+    const expected = new Map([
+      [fromA, '1 service(s) verified, 1 required: ledger-a.example'],
+      [fromB, '1 service(s) verified, 1 required: ledger-b.example'],
+      [fromBoth, '2 service(s) verified, 1 required: ledger-a.example, ledger-b.example'],
+    ]);
+    for (const transparent of [fromA, fromA, fromB, fromA, fromBoth, fromBoth, fromB]) {
+      expect(reasonOf(verifyStatement({ statement: transparent, artifact, policy: bothListed }), 'receipts')).toBe(expected.get(transparent));
+    }
+    const twoRequired = { ...bothListed, receipts: { ...bothListed.receipts, minimum: 2 } };
+    expect(reasonOf(verifyStatement({ statement: fromBoth, artifact, policy: twoRequired }), 'receipts')).toBe('2 service(s) verified, 2 required: ledger-a.example, ledger-b.example');
+  });
 });

@@ -336,6 +336,35 @@ describe('LedgerStore group commit', () => {
     await store.close();
   });
 
+  it('keeps the level hashes of ordinary batches in memory, serves them, and cuts them with a failed batch', async () => {
+    const dir = freshDir();
+    let failAt = -1;
+    const store = await LedgerStore.open(dir, {
+      maxBatchEntries: 10,
+      seal: async (treeSize) => {
+        if (treeSize === failAt) throw new Error('HSM unavailable');
+        return Buffer.from(sealText(treeSize));
+      },
+    });
+    const appendAll = (from: number, count: number): Promise<string[]> =>
+      Promise.all(Array.from({ length: count }, (_, i) => codeOf(store.append(statementBytes(from + i), entryOf(statementBytes(from + i))))));
+    await appendAll(0, 10);
+    await appendAll(10, 10); // 20 leaves: this batch creates level 4, so it writes and syncs every level file
+    expect(statSync(join(dir, 'level-00.hashes')).size).toBe(20 * 32);
+    expect(await appendAll(20, 5)).toEqual(Array(5).fill('ok')); // no new level, no sync multiple: nothing written to the level files
+    expect(statSync(join(dir, 'level-00.hashes')).size).toBe(20 * 32);
+    failAt = 30;
+    expect(await appendAll(25, 5)).toEqual(Array(5).fill('LEDGER_SEAL_FAILED'));
+    expect(await appendAll(100, 3)).toEqual(Array(3).fill('ok'));
+    const entries = [...Array.from({ length: 25 }, (_, i) => entryOf(statementBytes(i))), ...[100, 101, 102].map((i) => entryOf(statementBytes(i)))];
+    expect(store.size).toBe(28);
+    expectHashesMatch(store, entries);
+    await store.close();
+    const reopened = await openStore(dir);
+    expectHashesMatch(reopened, entries);
+    await reopened.close();
+  });
+
   it('rejects a batch whose data or head cannot be written, and the next open sees none of it', async () => {
     const dir = freshDir();
     const store = await openStore(dir);

@@ -108,8 +108,10 @@ function missingAlg(message: Sign1): never {
 
 /** Verifies the issuer's signature with a key already chosen by the trust policy or the x5chain. */
 export function verifyStatementSignature(statement: SignedStatement, publicKey: KeyObject): void {
-  verifySign1(statement.message, publicKey, { understoodLabels: STATEMENT_UNDERSTOOD_LABELS });
+  verifySign1(statement.message, publicKey, STATEMENT_VERIFY_OPTIONS);
 }
+
+const STATEMENT_VERIFY_OPTIONS = Object.freeze({ understoodLabels: STATEMENT_UNDERSTOOD_LABELS });
 
 export interface StatementToSign {
   hashAlgorithm: HashAlgorithm;

@@ -48,21 +48,36 @@ export interface ReceiptFacts {
   readonly registeredAt?: string;
 }
 
+/**
+ * A reason already made one line by oneLine. Reasons that repeat from statement to statement (fixed
+ * phrases, an issuer of the policy) are made once as a ReasonLine and not scanned again per statement.
+ */
+export type ReasonLine = string & { readonly __oneLine: true };
+
+export function reasonLine(text: string): ReasonLine {
+  return oneLine(text) as ReasonLine;
+}
+
 export class VerdictBuilder {
   private readonly checks: Check[] = [];
+  private failed = false;
 
   pass(name: CheckName, reason: string): this {
-    this.checks.push({ name, outcome: 'pass', reason: oneLine(reason) });
-    return this;
+    return this.add(name, 'pass', reasonLine(reason));
   }
 
   fail(name: CheckName, reason: string): this {
-    this.checks.push({ name, outcome: 'fail', reason: oneLine(reason) });
-    return this;
+    return this.add(name, 'fail', reasonLine(reason));
   }
 
   skip(name: CheckName, reason: string): this {
-    this.checks.push({ name, outcome: 'skipped', reason: oneLine(reason) });
+    return this.add(name, 'skipped', reasonLine(reason));
+  }
+
+  /** Records a check whose reason is one line already. */
+  add(name: CheckName, outcome: Outcome, reason: ReasonLine): this {
+    this.checks.push({ name, outcome, reason });
+    if (outcome === 'fail') this.failed = true;
     return this;
   }
 
@@ -71,7 +86,7 @@ export class VerdictBuilder {
   }
 
   build(statement?: Verdict['statement']): Verdict {
-    return { verified: !this.checks.some((check) => check.outcome === 'fail'), checks: [...this.checks], statement };
+    return { verified: !this.failed, checks: this.checks.slice(), statement };
   }
 }
 

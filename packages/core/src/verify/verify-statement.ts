@@ -10,7 +10,7 @@ import { subjectMatches } from '../trust/subject-pattern.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { issuerKey } from './issuer-key.js';
 import { checkReceipts, type CountedReceipt, type ReceiptsOutcome } from './receipts-check.js';
-import { VerdictBuilder, type Verdict } from './verdict.js';
+import { VerdictBuilder, reasonLine, type ReasonLine, type Verdict } from './verdict.js';
 import { toHex } from '../hex.js';
 
 export interface ArtifactDigest {
@@ -38,10 +38,10 @@ export interface VerifyStatementInput {
 
 // A batch judges every statement at the same time, and most reasons come from a handful of values:
 // such phrases are made once, not per statement.
-let lastValidAt = { ms: NaN, when: '', text: '' };
-function validAtPhrase(at: Date, when: string): string {
+let lastValidAt = { ms: NaN, when: '', text: '' as ReasonLine };
+function validAtPhrase(at: Date, when: string): ReasonLine {
   const ms = at.getTime();
-  if (ms !== lastValidAt.ms || when !== lastValidAt.when) lastValidAt = { ms, when, text: `valid at ${at.toISOString()} (${when})` };
+  if (ms !== lastValidAt.ms || when !== lastValidAt.when) lastValidAt = { ms, when, text: reasonLine(`valid at ${at.toISOString()} (${when})`) };
   return lastValidAt.text;
 }
 
@@ -54,14 +54,42 @@ function isoTime(seconds: number): string {
 
 // Reasons made only of names countersign defines (algorithm, payload kind) or the policy holds (a trusted
 // issuer and its key): one string per combination.
-const phrases = new Map<string, Map<string, string>>();
-function fixedPhrase(first: string, second: string, make: () => string): string {
-  let inner = phrases.get(first);
-  if (!inner) phrases.set(first, (inner = new Map()));
-  let phrase = inner.get(second);
-  if (phrase === undefined) inner.set(second, (phrase = make()));
-  return phrase;
+class Phrases {
+  private readonly byFirst = new Map<string, Map<string, ReasonLine>>();
+  // A batch asks for the same combination statement after statement: that one is answered without a lookup.
+  private last = { first: '', second: '', line: '' as ReasonLine };
+
+  constructor(private readonly make: (first: string, second: string) => string) {}
+
+  get(first: string, second: string): ReasonLine {
+    const { last } = this;
+    if (first === last.first && second === last.second && last.line !== '') return last.line;
+    let inner = this.byFirst.get(first);
+    if (!inner) this.byFirst.set(first, (inner = new Map()));
+    let line = inner.get(second);
+    if (line === undefined) inner.set(second, (line = reasonLine(this.make(first, second))));
+    this.last = { first, second, line };
+    return line;
+  }
 }
+
+const formatPhrases = new Phrases((algorithm, kind) => `${algorithm} signed statement, ${kind} payload`);
+const issuerPhrases = new Phrases((iss, source) => `${iss} (${source})`);
+const signaturePhrases = new Phrases((algorithm) => `${algorithm} signature verifies`);
+
+/** What checkReceipts finds when there is no receipt, made once: nothing writes to an outcome after it is made. */
+const NO_RECEIPTS: ReceiptsOutcome = Object.freeze({
+  verified: Object.freeze([]) as unknown as CountedReceipt[],
+  counted: Object.freeze([]) as unknown as CountedReceipt[],
+  problems: Object.freeze([]) as unknown as string[],
+  repeats: Object.freeze([]) as unknown as string[],
+  failed: 0,
+  ignored: 0,
+});
+
+const NO_VALIDITY_PERIOD = reasonLine('no CWT nbf or exp: valid at any time');
+const UNLOGGED_ALLOWED = reasonLine('no receipt; unlogged statements allowed');
+const NO_RECEIPT_REQUIRED = reasonLine('the policy requires no receipt');
 
 function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, artifact: ArtifactDigest): void {
   const algorithm = artifactHashAlgorithm(statement.payload);
@@ -71,14 +99,27 @@ function checkArtifact(verdict: VerdictBuilder, statement: SignedStatement, arti
   }
   const expected = expectedArtifactDigest(statement.payload);
   if (expected.length === artifact.digest.length && timingSafeEqual(expected, artifact.digest)) {
-    verdict.pass('artifact-digest', `${algorithm.name}:${toHex(expected)}`);
+    // A name countersign defines and hex: one line as made.
+    verdict.add('artifact-digest', 'pass', `${algorithm.name}:${toHex(expected)}` as ReasonLine);
   } else {
     verdict.fail('artifact-digest', `artifact ${algorithm.name} is ${toHex(artifact.digest)}, statement names ${toHex(expected)}`);
   }
 }
 
 function servicesOf(receipts: readonly CountedReceipt[]): string {
+  if (receipts.length === 1) return (receipts[0] as CountedReceipt).issuer ?? 'unnamed service';
   return receipts.map((receipt) => receipt.issuer ?? 'unnamed service').join(', ');
+}
+
+// The statements of a batch are mostly logged with the same services: the reason made for the last
+// combination is reused when the next one is the same (service names compared as text).
+let lastVerified = { counted: 0, minimum: 0, services: '', line: '' as ReasonLine };
+function receiptsVerifiedLine(counted: number, minimum: number, services: string): ReasonLine {
+  const last = lastVerified;
+  if (counted === last.counted && minimum === last.minimum && services === last.services && last.line !== '') return last.line;
+  const line = reasonLine(`${counted} service(s) verified, ${minimum} required: ${services}`);
+  lastVerified = { counted, minimum, services, line };
+  return line;
 }
 
 function reportReceipts(verdict: VerdictBuilder, present: number, outcome: ReceiptsOutcome, minimum: number, allowUnlogged: boolean): void {
@@ -87,11 +128,12 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
   if (outcome.failed > 0) {
     verdict.fail('receipts', outcome.problems.join('; '));
   } else if (counted >= minimum && counted > 0) {
-    verdict.pass('receipts', `${counted} service(s) verified, ${minimum} required: ${servicesOf(outcome.counted)}${repeats}`);
+    verdict.add('receipts', 'pass', receiptsVerifiedLine(counted, minimum, `${servicesOf(outcome.counted)}${repeats}`));
   } else if (counted >= minimum) {
-    verdict.pass('receipts', 'the policy requires no receipt');
+    verdict.add('receipts', 'pass', NO_RECEIPT_REQUIRED);
   } else if (allowUnlogged) {
-    verdict.skip('receipts', present === 0 ? 'no receipt; unlogged statements allowed' : `${counted} of ${minimum} required service(s) verified; unlogged statements allowed`);
+    if (present === 0) verdict.add('receipts', 'skipped', UNLOGGED_ALLOWED);
+    else verdict.skip('receipts', `${counted} of ${minimum} required service(s) verified; unlogged statements allowed`);
   } else if (present === 0) {
     verdict.fail('receipts', 'statement has no receipt: register it with a transparency service, or allow unlogged statements');
   } else {
@@ -106,7 +148,7 @@ function reportReceipts(verdict: VerdictBuilder, present: number, outcome: Recei
 function checkValidityPeriod(verdict: VerdictBuilder, statement: SignedStatement, at: Date, when: string): void {
   const { nbf, exp } = statement.claims;
   if (nbf === undefined && exp === undefined) {
-    verdict.pass('statement-validity', 'no CWT nbf or exp: valid at any time');
+    verdict.add('statement-validity', 'pass', NO_VALIDITY_PERIOD);
     return;
   }
   try {
@@ -119,9 +161,14 @@ function checkValidityPeriod(verdict: VerdictBuilder, statement: SignedStatement
   }
 }
 
+function issuerRule(policy: TrustPolicy, iss: string): TrustPolicy['issuers'][number] | undefined {
+  for (const rule of policy.issuers) if (rule.iss === iss) return rule;
+  return undefined;
+}
+
 function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy: TrustPolicy, at: Date, when: string): void {
   const { iss, sub } = statement.claims;
-  const rule = policy.issuers.find((candidate) => candidate.iss === iss);
+  const rule = issuerRule(policy, iss);
   if (!rule) {
     verdict.fail('issuer', `issuer ${iss} is not in the trust policy`);
     verdict.skip('subject', 'issuer not trusted');
@@ -130,8 +177,9 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
     return;
   }
   const key = issuerKey(statement, rule, at);
-  // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement.
-  if (key.ok) verdict.pass('issuer', fixedPhrase(iss, key.source, () => `${iss} (${key.source})`));
+  // Only an issuer of the policy gets here: one phrase per issuer and key source, not one per statement
+  // (looked up by the policy's own string, equal to iss, whose hash is computed once).
+  if (key.ok) verdict.add('issuer', 'pass', issuerPhrases.get(rule.iss, key.source));
   else if (key.check === 'issuer') verdict.fail('issuer', key.reason);
   else verdict.pass('issuer', iss);
 
@@ -139,7 +187,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   if (allowed) verdict.pass('subject', sub);
   else verdict.fail('subject', `subject ${sub} is not among ${rule.subjects?.join(', ')}`);
 
-  if (key.ok) verdict.pass('key-validity', validAtPhrase(at, when));
+  if (key.ok) verdict.add('key-validity', 'pass', validAtPhrase(at, when));
   else if (key.check === 'key-validity') verdict.fail('key-validity', key.reason);
   else verdict.skip('key-validity', 'no trusted key');
 
@@ -149,8 +197,7 @@ function checkIssuer(verdict: VerdictBuilder, statement: SignedStatement, policy
   }
   try {
     verifyStatementSignature(statement, key.publicKey);
-    const name = statement.algorithm.name;
-    verdict.pass('statement-signature', fixedPhrase(name, 'signature', () => `${name} signature verifies`));
+    verdict.add('statement-signature', 'pass', signaturePhrases.get(statement.algorithm.name, ''));
   } catch (error) {
     if (!isCountersignError(error)) throw error;
     verdict.fail('statement-signature', error.message);
@@ -184,10 +231,10 @@ export function verifyStatement(input: VerifyStatementInput): Verdict {
   }
   const { name } = statement.algorithm;
   const { kind } = statement.payload;
-  verdict.pass('statement-format', fixedPhrase(name, kind, () => `${name} signed statement, ${kind} payload`));
+  verdict.add('statement-format', 'pass', formatPhrases.get(name, kind));
   checkArtifact(verdict, statement, input.artifact);
 
-  const receipts = checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
+  const receipts = statement.receipts.length === 0 ? NO_RECEIPTS : checkReceipts(statement.receipts, statement.message, input.policy, { signatureCache: input.receiptSignatures });
   // Keys and certificates are judged when the statement was registered, which only a verified receipt can tell.
   const registeredAt = receipts.verified.length === 0 ? Infinity : Math.min(...receipts.verified.map((receipt) => receipt.issuedAt ?? Infinity));
   const at = Number.isFinite(registeredAt) ? new Date(registeredAt * 1000) : (input.now ?? new Date());

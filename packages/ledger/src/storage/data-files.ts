@@ -1,4 +1,4 @@
-import { constants, writevSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HASH_SIZE, leafHash } from '@countersign/core';
@@ -54,6 +54,15 @@ export class DataFiles {
    * after it commits and read mostly these. Emptied by rollback, so it never outlives what is on disk.
    */
   private readonly recentHashes = new Map<number, Uint8Array>();
+  /**
+   * Level hashes waiting in memory to be written, per level: those after the first
+   * `flushedLengths[level]`, which are in the file. A batch that makes the level files durable
+   * writes them all at once; the others write none, since no acknowledgement waits on them
+   * (recovery recomputes them from entries.dat), and a write each would cost a system call per
+   * level per batch. At most a LEVEL_SYNC_INTERVAL of leaves' worth, plus a batch or two.
+   */
+  private readonly pendingHashes: Uint8Array[][] = [];
+  private readonly flushedLengths: number[];
   /** The end of what is written, committed or not: where the next batch goes. */
   private written: Omit<WrittenBatch, 'epoch'>;
   private epoch = 0;
@@ -72,6 +81,7 @@ export class DataFiles {
   ) {
     this.visibleSize = committedSize;
     this.written = { treeSize: committedSize, statementsEnd, frontier };
+    this.flushedLengths = Array.from({ length: MAX_LEVELS }, (_, level) => levelLength(committedSize, level));
   }
 
   /**
@@ -204,30 +214,28 @@ export class DataFiles {
       [this.index, [indexRecords], indexBytes(start)],
       [this.entries, [entries], entriesBytes(start)],
     ];
-    const levelWrites: Array<[FileHandle, Uint8Array, number]> = [];
     let created = false;
     for (let level = 0; level < appended.levels.length; level++) {
       if (this.levels[level] === undefined) {
         this.levels[level] = await open(join(this.dir, levelFile(level)), OPEN_OR_CREATE);
         created = true;
       }
-      levelWrites.push([this.levels[level] as FileHandle, Buffer.concat(appended.levels[level] as Uint8Array[]), levelBytes(start, level)]);
+      const pending = (this.pendingHashes[level] ??= []);
+      for (const hash of appended.levels[level] as Uint8Array[]) pending.push(hash);
     }
-    // Level hashes are made durable only by a batch that reaches a multiple of LEVEL_SYNC_INTERVAL
-    // (it grows every level below that multiple, so one fdatasync each covers what earlier batches
-    // left in the page cache) or creates a level file; other batches leave them to the page cache,
-    // written here on this thread, and recovery recomputes them from entries.dat.
+    // Only a batch that reaches a LEVEL_SYNC_INTERVAL multiple (it grows every level below that
+    // multiple, so what it writes covers every hash earlier batches left waiting) or creates a level
+    // file writes the level hashes, and fdatasyncs them: recovery recomputes the rest from entries.dat.
     const syncLevels = created || levelsDurableThrough(end) > start;
-    if (!syncLevels) for (const [handle, bytes, position] of levelWrites) writeAllSync(handle.fd, bytes, position);
-    await Promise.all([
-      ...writes.map(([handle, chunks, position]) => writeDurably(handle, chunks, position)),
-      ...(syncLevels
-        ? levelWrites.map(async ([handle, bytes, position]) => {
-            await writeFully(handle, [bytes], position);
-            await handle.datasync();
-          })
-        : []),
-    ]);
+    try {
+      await Promise.all([
+        ...writes.map(([handle, chunks, position]) => writeDurably(handle, chunks, position)),
+        ...(syncLevels ? this.levels.map((handle, level) => handle && this.flushLevel(handle, level)) : []),
+      ]);
+    } catch (error) {
+      this.dropPendingAfter(start);
+      throw error;
+    }
     if (created) await syncDirectory(this.dir);
     if (this.recentHashes.size + leaves.length * 2 > HASH_CACHE_ENTRIES) this.recentHashes.clear();
     appended.levels.forEach((hashes, level) => {
@@ -237,6 +245,25 @@ export class DataFiles {
     this.written = { treeSize: end, statementsEnd: offset, frontier: appended.frontier };
     this.visibleSize = this.written.treeSize;
     return { ...this.written, epoch: this.epoch };
+  }
+
+  /** Writes the level's waiting hashes after those in its file, and fdatasyncs it. */
+  private async flushLevel(handle: FileHandle, level: number): Promise<void> {
+    const pending = this.pendingHashes[level] ?? [];
+    if (pending.length > 0) {
+      const flushed = this.flushedLengths[level] as number;
+      await writeFully(handle, [Buffer.concat(pending)], flushed * HASH_SIZE);
+      this.flushedLengths[level] = flushed + pending.length;
+      pending.splice(0, pending.length);
+    }
+    await handle.datasync();
+  }
+
+  /** Forgets the waiting hashes of leaves past `treeSize` (a batch that failed, or a rollback). */
+  private dropPendingAfter(treeSize: number): void {
+    this.pendingHashes.forEach((pending, level) => {
+      pending.length = Math.min(pending.length, Math.max(0, levelLength(treeSize, level) - (this.flushedLengths[level] as number)));
+    });
   }
 
   /** Whether `batch` is still on disk: no rollback since it was written. */
@@ -263,7 +290,13 @@ export class DataFiles {
         [this.index, indexBytes(size)],
         [this.entries, entriesBytes(size)],
       ];
-      this.levels.forEach((handle, level) => handle && cuts.push([handle, levelBytes(size, level)]));
+      this.dropPendingAfter(size);
+      this.levels.forEach((handle, level) => {
+        // A level file never holds more than its flushed hashes; the waiting ones stay in memory.
+        const kept = Math.min(this.flushedLengths[level] as number, levelLength(size, level));
+        this.flushedLengths[level] = kept;
+        if (handle) cuts.push([handle, kept * HASH_SIZE]);
+      });
       await Promise.all(
         cuts.map(async ([handle, length]) => {
           await handle.truncate(length);
@@ -303,6 +336,12 @@ export class DataFiles {
     // Committed subtrees never change, and every receipt of a batch reads the same upper nodes:
     // those are kept. Anything a rollback could still cut is read afresh, unless it is among the
     // recent hashes (which a rollback empties).
+    const flushed = this.flushedLengths[level] as number;
+    if (index >= flushed) {
+      const waiting = this.pendingHashes[level]?.[index - flushed];
+      if (waiting === undefined) throw new LedgerError('LEDGER_READ_FAILED', `subtree at level ${level} index ${index} is neither in ${levelFile(level)} nor waiting to be written`);
+      return waiting;
+    }
     const committed = (index + 1) * 2 ** level <= this.committedSize;
     const key = index * MAX_LEVELS + level;
     const cached = this.recentHashes.get(key) ?? (committed ? this.hashCache.get(key) : undefined);
@@ -324,12 +363,6 @@ export class DataFiles {
     const handles = [this.statements, this.index, this.entries, ...this.levels].filter((handle): handle is FileHandle => handle !== undefined);
     await Promise.allSettled(handles.map((handle) => handle.close()));
   }
-}
-
-/** A synchronous write into the page cache; a short one (disk full) is an error, as in writeFully. */
-function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
-  const written = writevSync(fd, [bytes], position);
-  if (written !== bytes.byteLength) throw new Error(`short write: ${written} of ${bytes.byteLength} bytes`);
 }
 
 function writeRecord(target: Buffer, at: number, offset: number, length: number, checksum: number): void {
