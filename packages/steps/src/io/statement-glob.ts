@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { subjectMatches } from '@countersign/core';
@@ -45,10 +46,12 @@ export async function expandStatementGlob(pattern: string, what = 'statement'): 
 export async function listStatementGlob(pattern: string, what = 'statement'): Promise<StatementGlobListing> {
   const directory = dirname(pattern);
   if (/[*?]/.test(directory)) throw new StepError('STEP_USAGE', `a ${what} glob takes wildcards in the file name only, not in "${directory}"`, { input: 'statementGlobs' });
-  let entries;
-  let wholeReads;
+  // Entry types only where they will be used: they cost ~13 ms more per 10,000 entries, and where a
+  // file system does not give them with the names, Node asks with one lstat per entry.
+  const wholeReads = await keepsWholeReads(directory);
+  let entries: Dirent[] | string[];
   try {
-    [entries, wholeReads] = await Promise.all([readdir(directory, { withFileTypes: true }), keepsWholeReads(directory)]);
+    entries = wholeReads ? await readdir(directory, { withFileTypes: true }) : await readdir(directory);
   } catch {
     throw new StepError('STEP_INPUT_NOT_FOUND', `no such directory: ${directory}`);
   }
@@ -60,8 +63,9 @@ export async function listStatementGlob(pattern: string, what = 'statement'): Pr
   const names: string[] = [];
   const regularFiles = new Set<string>();
   for (const entry of entries) {
-    if (matches(entry.name)) names.push(entry.name);
-    if (wholeReads && entry.isFile()) regularFiles.add(prefix + entry.name);
+    const name = typeof entry === 'string' ? entry : entry.name;
+    if (matches(name)) names.push(name);
+    if (typeof entry !== 'string' && entry.isFile()) regularFiles.add(prefix + name);
   }
   if (names.length === 0) throw new StepError('STEP_INPUT_NOT_FOUND', `no ${what} matches ${pattern}`);
   return { paths: names.sort().map((name) => prefix + name), regularFiles };
