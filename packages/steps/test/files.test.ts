@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCountersignError } from '@countersign/core';
-import { WITHOUT_SIZE_LIMIT, readInputSync, readSmallInputSync, whileListedAsRegularFiles, withSmallInputSync, writeOutput } from '../src/io/files.js';
+import { WITHOUT_SIZE_LIMIT, readInputSync, readSmallInputSync, withSmallInputSync, writeOutput } from '../src/io/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'countersign-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,47 +130,6 @@ describe('reading small inputs whole (batch verification)', () => {
     if (!existsSync('/dev/zero')) return;
     expect(WITHOUT_SIZE_LIMIT).toBe(64 * 1024 * 1024);
     expect(readSmallInputSync('/dev/zero', 'artifact', 1024)).toBeUndefined();
-  });
-
-  it('stops at the first short read of a file a listing vouched for, and only while it does', async () => {
-    const path = file('listed', pattern(3000, 4));
-    const listed = await whileListedAsRegularFiles([path], async () => readSmallInputSync(path, 'artifact', 1024 * 1024));
-    expect(Buffer.from(listed!).equals(pattern(3000, 4))).toBe(true);
-    // A proc file calls itself regular and hands out a page at a time: it shows where a read stops.
-    if (process.platform !== 'linux') return;
-    const whole = readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length;
-    expect(whole).toBeGreaterThan(8192);
-    const maps = ['/proc/self/maps'];
-    const [first, overlapping] = await whileListedAsRegularFiles(maps, async () => [
-      readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length,
-      // Batches may overlap, even with the same listing: the path stays vouched for until the last one ends.
-      await whileListedAsRegularFiles(maps, async () => undefined).then(() => readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length),
-    ]);
-    expect(first).toBeLessThan(whole / 2);
-    expect(overlapping).toBeLessThan(whole / 2);
-    expect(readSmallInputSync('/proc/self/maps', 'artifact', 1024 * 1024)!.length).toBeGreaterThan(8192);
-    // Past a limit the first read reaches, a vouched-for file is sized and refused as any other.
-    expect(await whileListedAsRegularFiles([path], async () => readSmallInputSync(path, 'artifact', 2999))).toBeUndefined();
-  });
-
-  it('vouches for exactly the listed files, read in the listed order or any other', async () => {
-    if (process.platform !== 'linux') return;
-    const lengthOf = (path: string): number => readSmallInputSync(path, 'artifact', 1024 * 1024)!.length;
-    const whole = { maps: lengthOf('/proc/self/maps'), smaps: lengthOf('/proc/self/smaps') };
-    const [a, b] = [file('order-a', pattern(100, 5)), file('order-b', pattern(200, 6))];
-    const missing = join(dir, 'small', 'order-missing');
-    await whileListedAsRegularFiles([missing, '/proc/self/maps', a, b], async () => {
-      // A missing file is never read: the next one is still found where it was expected.
-      expect(codeOf(() => readSmallInputSync(missing, 'statement', 1024))).toBe('STEP_INPUT_NOT_FOUND');
-      expect(lengthOf('/proc/self/maps')).toBeLessThan(whole.maps / 2);
-      // Out of order, then again: looked up, not compared with the next one expected.
-      expect(lengthOf(b)).toBe(200);
-      expect(lengthOf('/proc/self/maps')).toBeLessThan(whole.maps / 2);
-      expect(lengthOf(a)).toBe(100);
-      // Not listed: read to its end.
-      expect(lengthOf('/proc/self/smaps')).toBeGreaterThan(whole.maps);
-    });
-    expect(whole.smaps).toBeGreaterThan(whole.maps);
   });
 
   it('refuses a directory and a missing file with the codes it always had', () => {

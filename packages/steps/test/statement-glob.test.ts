@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { subjectMatches } from '@countersign/core';
-import { expandStatementGlob, fileNameMatcher, listStatementGlob } from '../src/io/statement-glob.js';
+import { expandStatementGlob, fileNameMatcher } from '../src/io/statement-glob.js';
 import { failureOf, scratch } from './fixtures.js';
 
 const { at, cleanup } = scratch('statement-glob');
@@ -21,7 +20,7 @@ describe('matching file names', () => {
   });
 });
 
-describe('listing a statement glob', () => {
+describe('expanding a statement glob', () => {
   const dist = at('dist');
   beforeAll(() => {
     mkdirSync(join(dist, 'sub.tgz.cose'), { recursive: true });
@@ -36,22 +35,10 @@ describe('listing a statement glob', () => {
     expect(await expandStatementGlob(join(dist, '*.tgz.cose'))).toEqual(expected);
     expect(await expandStatementGlob(join(dist, 'sub.tgz.cose', '..', '.', '*.tgz.cose'))).toEqual(expected);
     expect(await expandStatementGlob(`${dist}//?.tgz.cose`)).toEqual(expected.slice(0, 2));
+    const relativeDist = relative(process.cwd(), dist);
+    expect(await expandStatementGlob(join(relativeDist, '*.tgz.cose'))).toEqual(expected.map((path) => join(relativeDist, basename(path))));
     expect(await failureOf(expandStatementGlob(join(dist, '*.zip')))).toMatchObject({ code: 'STEP_INPUT_NOT_FOUND' });
     expect(await failureOf(expandStatementGlob(join(at('missing'), '*.cose')))).toMatchObject({ code: 'STEP_INPUT_NOT_FOUND' });
     expect(await failureOf(expandStatementGlob(join(at('d*'), '*.cose')))).toMatchObject({ code: 'STEP_USAGE' });
-  });
-
-  it('vouches for the regular files only: not a symbolic link, a pipe or a directory', async () => {
-    const listing = await listStatementGlob(join(dist, '*.tgz.cose'));
-    const onWholeReadFileSystem = process.platform === 'linux' && [0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x794c7630].includes((await statfs(dist)).type);
-    const regular = ['a.tgz', 'a.tgz.cose', 'b.tgz', 'b.tgz.cose', 'linked.tgz.cose', 'notes.txt'].map((name) => join(dist, name));
-    expect([...listing.regularFiles].sort()).toEqual(onWholeReadFileSystem ? regular : []);
-  });
-
-  it('vouches for nothing on a pseudo file system, whose "regular" files hand out a page at a time', async () => {
-    if (process.platform !== 'linux') return;
-    const listing = await listStatementGlob('/proc/self/*');
-    expect(listing.paths).toContain('/proc/self/maps');
-    expect(listing.regularFiles.size).toBe(0);
   });
 });

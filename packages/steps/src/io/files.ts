@@ -36,75 +36,21 @@ let scratch: Uint8Array | undefined;
  */
 export const WITHOUT_SIZE_LIMIT = 64 * 1024 * 1024;
 
-// Regular files directory listings showed, one entry per batch that listed them, for as long as that
-// batch reads them (batches of one process may overlap). From a regular file, a read that returns
-// fewer bytes than asked has reached the end: the read that would only return nothing is skipped, a
-// quarter of the system calls of a batch of small files. A pipe or a device may return less before
-// its end, so everything else (or a path no listing vouched for) is read until a read returns
-// nothing, as before.
-const listings: ListedFiles[] = [];
-
-/**
- * Paths a listing vouched for, in the order a batch is expected to read them. A read in that order
- * is checked against the next path only (the very string the batch holds, so a comparison of
- * references): looking each one up in a set of thousands costs about as much as the read it saves.
- * Reads in any other order are looked up.
- */
-class ListedFiles {
-  private next = 0;
-  private all: Set<string> | undefined;
-
-  constructor(private readonly inReadOrder: readonly string[]) {}
-
-  has(path: string): boolean {
-    // The one after next as well: a file that could not be opened (a missing artifact) is never read.
-    const at = this.inReadOrder[this.next] === path ? this.next : this.inReadOrder[this.next + 1] === path ? this.next + 1 : -1;
-    if (at >= 0) {
-      this.next = at + 1;
-      return true;
-    }
-    this.all ??= new Set(this.inReadOrder);
-    return this.all.has(path);
-  }
-}
-
-/**
- * Runs `work` while the reads of this thread take `regularFiles` (best in the order they will be
- * read) for regular files, as a directory listing has just shown them (not a symbolic link, which may
- * lead anywhere). Should one be replaced by a pipe or a device meanwhile, its read may stop early: the
- * input is then incomplete (its verdict fails), never larger than the limits below allow.
- */
-export async function whileListedAsRegularFiles<T>(regularFiles: readonly string[], work: () => Promise<T>): Promise<T> {
-  const listing = new ListedFiles(regularFiles);
-  listings.push(listing);
-  try {
-    return await work();
-  } finally {
-    listings.splice(listings.indexOf(listing), 1);
-  }
-}
-
-function isListedRegularFile(path: string): boolean {
-  for (let i = 0; i < listings.length; i++) if ((listings[i] as ListedFiles).has(path)) return true;
-  return false;
-}
-
 /**
  * Lends a whole file of at most `maxBytes` to `use`, without leaving the thread, and returns what `use`
  * returns; undefined when the file is larger (for callers that stream large files instead). The bytes
  * are only valid during `use`, which must not read another file. Files that fit the scratch buffer cost
- * one open, reads up to the end (the last one empty, unless a listing showed a regular file) and a
- * close: no fstat, no allocation. Larger ones are sized with fstat, refused early when over `maxBytes`,
- * and read into a buffer of their own; however a file grows while it is read, no more than `maxBytes`
- * (and one byte to tell) are ever taken in. Pipes and devices, which tell no size, are read to their
- * end, up to WITHOUT_SIZE_LIMIT.
+ * one open, reads up to the end (the last one empty) and a close: no fstat, no allocation. Larger ones
+ * are sized with fstat, refused early when over `maxBytes`, and read into a buffer of their own; however
+ * a file grows while it is read, no more than `maxBytes` (and one byte to tell) are ever taken in. Pipes
+ * and devices, which tell no size, are read to their end, up to WITHOUT_SIZE_LIMIT.
  */
 export function withSmallInputSync<T>(path: string, role: string, maxBytes: number, use: (bytes: Uint8Array) => T): T | undefined {
   let fd: number | undefined;
   let bytes: Uint8Array | undefined;
   try {
     fd = openSync(path, 'r');
-    bytes = readWhole(fd, maxBytes, isListedRegularFile(path));
+    bytes = readWhole(fd, maxBytes);
   } catch (error) {
     throw asInputError(error, path, role);
   } finally {
@@ -126,11 +72,11 @@ function pooledCopy(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
-function readWhole(fd: number, maxBytes: number, regularFile: boolean): Uint8Array | undefined {
+function readWhole(fd: number, maxBytes: number): Uint8Array | undefined {
   scratch ??= new Uint8Array(SCRATCH_BYTES);
   // One byte past the limit tells a file of exactly `maxBytes` from a larger one.
   const first = Math.min(scratch.length, maxBytes + 1);
-  let filled = regularFile ? readSync(fd, scratch, 0, first, null) : readUntilFullOrEnd(fd, scratch, 0, first);
+  let filled = readUntilFullOrEnd(fd, scratch, 0, first);
   if (filled < first) return scratch.subarray(0, filled);
   // The file goes on past the scratch buffer or the limit: size it once.
   const info = fstatSync(fd);

@@ -1,9 +1,9 @@
 import type { TrustPolicy } from '@countersign/core';
 import { StepError } from '../errors.js';
 import type { Host } from '../host.js';
-import { whileListedAsRegularFiles, writeOutput } from '../io/files.js';
+import { writeOutput } from '../io/files.js';
 import { readPolicyFile } from '../io/policy-file.js';
-import { listStatementGlob } from '../io/statement-glob.js';
+import { expandStatementGlob } from '../io/statement-glob.js';
 import { verdictsMarkdown } from './summary.js';
 import { verifyArtifacts, type VerifyPair, type VerifyStepResult } from './verify.js';
 
@@ -38,34 +38,14 @@ const stripCose = (path: string): string => (path.endsWith('.cose') ? path.slice
 
 /** The (artifact, statement) pairs the request names; inputs that do not go together are a STEP_USAGE error. */
 export async function pairsOf(request: VerifyRequest): Promise<VerifyPair[]> {
-  return (await listedPairsOf(request)).pairs;
-}
-
-/** The pairs, and the regular files the statement globs' directory listings showed (their artifacts and statements among them). */
-async function listedPairsOf(request: VerifyRequest): Promise<{ pairs: VerifyPair[]; regularFiles: string[] }> {
   const artifacts = request.artifacts ?? [];
   const { digest, statement } = request;
   const globs = request.statementGlobs ?? [];
   if (globs.length) {
     if (artifacts.length || digest || statement) throw new StepError('STEP_USAGE', 'statement globs find both statements and artifacts: give no artifact, digest or statement with them', { input: 'statementGlobs' });
-    const listings = await Promise.all(globs.map((glob) => listStatementGlob(glob)));
-    const statements = listings.length === 1 ? (listings[0]?.paths ?? []) : [...new Set(listings.flatMap((listing) => listing.paths))];
-    const listed = (path: string): boolean => listings.some((listing) => listing.regularFiles.has(path));
-    const pairs = statements.map((path) => ({ artifact: { file: stripCose(path) }, statementPath: path }));
-    // In the order verifying reads them: each statement, then its artifact.
-    const regularFiles: string[] = [];
-    for (const { artifact, statementPath } of pairs) {
-      if (listed(statementPath)) regularFiles.push(statementPath);
-      if (listed(artifact.file)) regularFiles.push(artifact.file);
-    }
-    return { pairs, regularFiles };
+    const statements = (await Promise.all(globs.map((glob) => expandStatementGlob(glob)))).flat();
+    return [...new Set(statements)].map((path) => ({ artifact: { file: stripCose(path) }, statementPath: path }));
   }
-  return { pairs: namedPairsOf(request), regularFiles: [] };
-}
-
-function namedPairsOf(request: VerifyRequest): VerifyPair[] {
-  const artifacts = request.artifacts ?? [];
-  const { digest, statement } = request;
   if (digest) {
     if (artifacts.length) throw new StepError('STEP_USAGE', 'give either artifacts or a digest, not both', { input: 'digest' });
     if (!statement) throw new StepError('STEP_USAGE', 'a digest needs the statement that was signed over it', { input: 'statement' });
@@ -88,21 +68,19 @@ function reportEntry(result: VerifyStepResult): object {
  * reports each failure as an annotation on its artifact, and adds the verdicts to the run's summary.
  */
 export async function verifyStep(request: VerifyRequest, host: Host): Promise<VerifyStepOutcome> {
-  const { pairs, regularFiles } = await listedPairsOf(request);
+  const pairs = await pairsOf(request);
   if (request.updateLockfile && !request.lockfile) throw new StepError('STEP_USAGE', 'updating the lockfile needs a lockfile', { input: 'lockfile' });
   const policy = typeof request.trustPolicy === 'string' ? await readPolicyFile(request.trustPolicy) : request.trustPolicy;
-  const results = await whileListedAsRegularFiles(regularFiles, () =>
-    verifyArtifacts(
-      {
-        pairs,
-        policy,
-        allowUnlogged: request.allowUnlogged,
-        lock: request.lockfile ? { path: request.lockfile, update: request.updateLockfile === true } : undefined,
-        concurrency: request.concurrency,
-        now: request.now,
-      },
-      host,
-    ),
+  const results = await verifyArtifacts(
+    {
+      pairs,
+      policy,
+      allowUnlogged: request.allowUnlogged,
+      lock: request.lockfile ? { path: request.lockfile, update: request.updateLockfile === true } : undefined,
+      concurrency: request.concurrency,
+      now: request.now,
+    },
+    host,
   );
   if (host.wantsSummary?.() !== false) host.addSummary(verdictsMarkdown(results));
   if (request.reportPath) {
