@@ -22,7 +22,10 @@ function modulesLoadedBy(args: string[], cwd: string): { status: number; modules
 // The bundled command keeps the Azure code, SDKs included, in a chunk of its own: azure.js.
 const azureModules = (modules: string[]): string[] => modules.filter((url) => url.includes('/@azure/') || url.includes('/packages/azure/') || url.endsWith('/bundle/azure.js'));
 
-describe('start-up: the Azure SDKs load only for commands that reach Azure', () => {
+// node:http, node:https and node:tls cost every command some 10 ms to load; only the network needs them.
+const networkBuiltins = (modules: string[]): string[] => modules.filter((entry) => ['builtin:http', 'builtin:https', 'builtin:tls'].includes(entry));
+
+describe('start-up: the Azure SDKs and the network modules load only for commands that use them', () => {
   const { dir, cleanup } = scratchDir('start-up');
   afterAll(cleanup);
 
@@ -34,7 +37,14 @@ describe('start-up: the Azure SDKs load only for commands that reach Azure', () 
       expect({ args, status: run.status }).toEqual({ args, status: 0 });
       expect(run.modules.some((url) => url.endsWith('/bundle/countersign.js'))).toBe(true);
       expect({ args, azure: azureModules(run.modules) }).toEqual({ args, azure: [] });
+      expect({ args, network: networkBuiltins(run.modules) }).toEqual({ args, network: [] });
     }
+  });
+
+  it('a command that reaches a service loads node:http (the trace sees built-ins when they are used)', () => {
+    const run = modulesLoadedBy(['log', 'a.txt.cose', '--service', 'http://127.0.0.1:9', '--timeout', '2', '--no-local-check'], dir);
+    expect(run.status).not.toBe(0);
+    expect(networkBuiltins(run.modules)).toContain('builtin:http');
   });
 
   it('a Key Vault key loads them (the trace sees the SDK when it is used)', () => {

@@ -3,6 +3,7 @@ export { toHex } from './hex.js';
 export * from './cbor/index.js';
 export * from './digest/hash-algorithms.js';
 export { hashBytes } from './digest/hash-once.js';
+export { onFirstUse } from './on-first-use.js';
 export * from './cose/index.js';
 export * from './statement/index.js';
 export * from './trust/index.js';

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { onFirstUse } from '@countersign/core';
 import type { TransparencyLedger } from '../service/transparency-ledger.js';
 import { BodyBudget } from './body-budget.js';
 import { answerClientError } from './client-errors.js';
@@ -11,6 +12,9 @@ import { problemStatus } from './problems.js';
 import { listeningUrl, parsePublicUrl } from './public-url.js';
 import { sendProblem } from './responses.js';
 import { createRouter, type RegistrationStyle } from './router.js';
+
+const http = onFirstUse<typeof import('node:http')>('node:http');
+const https = onFirstUse<typeof import('node:https')>('node:https');
 
 export interface LedgerServerOptions {
   /** Where failures that are the server's own fault are reported (the operator's log). */
@@ -87,8 +91,8 @@ export function createLedgerServer(options: LedgerServerOptions): LedgerServer {
     });
   };
   const server: LedgerServer = options.tls
-    ? createTlsServer({ ...httpOptions, key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2', handshakeTimeout: limits.headersTimeoutMs }, handler)
-    : createServer(httpOptions, handler);
+    ? https().createServer({ ...httpOptions, key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2', handshakeTimeout: limits.headersTimeoutMs }, handler)
+    : http().createServer(httpOptions, handler);
   if (options.tls && options.onTlsError) {
     const report = options.onTlsError;
     server.on('tlsClientError', (error: Error & { code?: string }) => report(error.code ?? error.message));

@@ -1,8 +1,9 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
-import { certificateToPem, EKU, issueCertificate, type SubjectAltName } from '@countersign/core';
+import { certificateToPem, EKU, issueCertificate, onFirstUse, type SubjectAltName } from '@countersign/core';
+
+const net = onFirstUse<typeof import('node:net')>('node:net');
 
 /**
  * The embedded ledger's TLS set-up as CCF has it: a long-lived service identity (a self-signed CA
@@ -76,7 +77,7 @@ async function readIfThere(path: string): Promise<string | undefined> {
 export function issueNodeCertificate(identity: ServiceIdentity, hostNames: readonly string[], now = new Date()): NodeCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
   const names = [...new Set(hostNames.map((name) => name.replace(/^\[|\]$/g, '')).filter((name) => name !== '' && name !== '0.0.0.0' && name !== '::'))];
-  const subjectAltNames: SubjectAltName[] = names.map((name) => (isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name }));
+  const subjectAltNames: SubjectAltName[] = names.map((name) => (net().isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name }));
   const der = issueCertificate({
     subject: [{ type: 'CN', value: names[0] ?? 'localhost' }],
     publicKey,

@@ -1,5 +1,7 @@
-import { isIPv4 } from 'node:net';
+import { onFirstUse } from '@countersign/core';
 import { StepError } from '../errors.js';
+
+const net = onFirstUse<typeof import('node:net')>('node:net');
 
 /** Where a bearer token may be sent: the configured service's origin, and nowhere a redirect or a Location points. */
 export interface BearerScope {
@@ -46,5 +48,5 @@ function tokenMayTravelTo(url: URL): boolean {
 /** 127.0.0.0/8, ::1 and localhost: names that never leave the machine. */
 export function isLoopback(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return isIPv4(hostname) && hostname.startsWith('127.');
+  return net().isIPv4(hostname) && hostname.startsWith('127.');
 }

@@ -1,6 +1,9 @@
-import { request as plainRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent, request as tlsRequest } from 'node:https';
-import { TransparencyError } from '@countersign/core';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Agent } from 'node:https';
+import { onFirstUse, TransparencyError } from '@countersign/core';
+
+const http = onFirstUse<typeof import('node:http')>('node:http');
+const https = onFirstUse<typeof import('node:https')>('node:https');
 
 export interface TransportRequest {
   method: string;
@@ -30,21 +33,27 @@ export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
  * one agent per pinned origin. Redirects are never followed here: the caller decides each hop.
  */
 export class HttpTransport {
+  /** Made on the first request to each pinned origin. */
   private readonly agents = new Map<string, Agent>();
 
   /** `pins` maps an https origin to the PEM certificate(s) that alone may vouch for it. */
-  constructor(pins: ReadonlyMap<string, string> = new Map()) {
-    for (const [origin, ca] of pins) this.agents.set(origin, new Agent({ ca, keepAlive: true }));
-  }
+  constructor(private readonly pins: ReadonlyMap<string, string> = new Map()) {}
 
   isPinned(url: URL): boolean {
-    return this.agents.has(url.origin);
+    return this.pins.has(url.origin);
+  }
+
+  private agentFor(origin: string): Agent | undefined {
+    let agent = this.agents.get(origin);
+    const ca = this.pins.get(origin);
+    if (agent === undefined && ca !== undefined) this.agents.set(origin, (agent = new (https().Agent)({ ca, keepAlive: true })));
+    return agent;
   }
 
   send(request: TransportRequest): Promise<TransportAnswer> {
     const secure = request.url.protocol === 'https:';
     const headers = request.body ? { ...request.headers, 'content-length': String(request.body.byteLength) } : request.headers;
-    const options = { method: request.method, headers, ...(secure ? { agent: this.agents.get(request.url.origin) } : {}) };
+    const options = { method: request.method, headers, ...(secure ? { agent: this.agentFor(request.url.origin) } : {}) };
     return new Promise((resolve, reject) => {
       // One timer for the whole exchange, as AbortSignal.timeout would be, without the signal's
       // listeners on every request and socket: a monitor sends a hundred thousand of these.
@@ -56,7 +65,7 @@ export class HttpTransport {
         clearTimeout(timer);
         reject(error);
       };
-      const outgoing = (secure ? tlsRequest : plainRequest)(request.url, options, (incoming) => {
+      const outgoing = (secure ? https().request : http().request)(request.url, options, (incoming) => {
         const chunks: Buffer[] = [];
         let size = 0;
         incoming.on('data', (chunk: Buffer) => {
