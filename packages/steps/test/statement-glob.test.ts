@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { subjectMatches } from '@countersign/core';
-import { expandStatementGlob, fileNameMatcher } from '../src/io/statement-glob.js';
+import { subjectMatcher, subjectMatches } from '@countersign/core';
+import { expandStatementGlob } from '../src/io/statement-glob.js';
 import { failureOf, scratch } from './fixtures.js';
 
 const { at, cleanup } = scratch('statement-glob');
@@ -14,7 +14,7 @@ describe('matching file names', () => {
 
   it('says what subjectMatches says for every pattern and name', () => {
     for (const pattern of patterns) {
-      const matches = fileNameMatcher(pattern);
+      const matches = subjectMatcher(pattern);
       for (const name of names) expect([pattern, name, matches(name)]).toEqual([pattern, name, subjectMatches(pattern, name)]);
     }
   });

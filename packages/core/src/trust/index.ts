@@ -14,5 +14,5 @@ export {
   type TrustPolicy,
   type TrustedKey,
 } from './policy.js';
-export { subjectMatches } from './subject-pattern.js';
+export { subjectMatcher, subjectMatches } from './subject-pattern.js';
 export { issuersTrustingKey, rotateIssuerKey, rotationConflict, type IssuerKeyRotation, type RotatedPolicy } from './rotate-issuer-key.js';

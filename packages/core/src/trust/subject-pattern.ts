@@ -33,3 +33,31 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   }
   return text.length - last.length >= offset && segmentAt(text, text.length - last.length, last);
 }
+
+// Surrogates make a character two code units, where `?` stands for one character.
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * subjectMatches for one pattern and many subjects (a directory of release files). A pattern with `*`
+ * alone and no surrogate is matched on the text as it is (its literal parts line up with whole
+ * characters wherever they are found), which spares splitting every subject into characters;
+ * anything else goes to subjectMatches.
+ */
+export function subjectMatcher(pattern: string): (subject: string) => boolean {
+  if (pattern.includes('?') || SURROGATE.test(pattern)) return (subject) => subjectMatches(pattern, subject);
+  const segments = pattern.split('*');
+  const first = segments[0] as string;
+  if (segments.length === 1) return (subject) => subject === first;
+  const last = segments[segments.length - 1] as string;
+  const middles = segments.slice(1, -1);
+  return (subject) => {
+    if (!subject.startsWith(first)) return false;
+    let offset = first.length;
+    for (const middle of middles) {
+      const found = subject.indexOf(middle, offset);
+      if (found < 0) return false;
+      offset = found + middle.length;
+    }
+    return subject.length - last.length >= offset && subject.endsWith(last);
+  };
+}

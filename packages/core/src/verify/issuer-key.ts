@@ -1,6 +1,7 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { keyIdOf, restrictKeyToAlgorithm } from '../cose/keys.js';
 import { isCountersignError } from '../errors.js';
+import { sameBytes } from '../merkle/checks.js';
 import type { SignedStatement } from '../statement/signed-statement.js';
 import type { IssuerRule, TrustedKey } from '../trust/policy.js';
 import { resolveDidX509 } from '../x509/did-x509.js';
@@ -16,10 +17,7 @@ let lastKid = { bytes: new Uint8Array(0), text: '', hex: undefined as string | u
 
 /** A statement's kid as text, and as hex for kids that are not text (made only when the text matches nothing). */
 function kidForms(kid: Uint8Array): typeof lastKid {
-  const last = lastKid.bytes;
-  let same = last.length === kid.length;
-  for (let i = 0; same && i < kid.length; i++) same = last[i] === kid[i];
-  if (same) return lastKid;
+  if (sameBytes(lastKid.bytes, kid)) return lastKid;
   const forms = { bytes: kid.slice(), text: Buffer.from(kid.buffer, kid.byteOffset, kid.byteLength).toString('utf8'), hex: undefined };
   // Kids are key ids (tens of bytes): an outsized one is not kept.
   if (kid.length <= 128) lastKid = forms;

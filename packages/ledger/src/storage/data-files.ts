@@ -50,16 +50,12 @@ export class DataFiles {
   private visibleSize: number;
   private readonly hashCache = new Map<number, Uint8Array>();
   /**
-   * Every hash of the batches written lately, as written: the receipts of a batch are cut right
-   * after it commits and read mostly these. Emptied by rollback, so it never outlives what is on disk.
-   */
-  private readonly recentHashes = new Map<number, Uint8Array>();
-  /**
    * Level hashes waiting in memory to be written, per level: those after the first
    * `flushedLengths[level]`, which are in the file. A batch that makes the level files durable
    * writes them all at once; the others write none, since no acknowledgement waits on them
    * (recovery recomputes them from entries.dat), and a write each would cost a system call per
-   * level per batch. At most a LEVEL_SYNC_INTERVAL of leaves' worth, plus a batch or two.
+   * level per batch. At most a LEVEL_SYNC_INTERVAL of leaves' worth, plus a batch or two. The
+   * receipts of a batch, cut right after it commits, read mostly these.
    */
   private readonly pendingHashes: Uint8Array[][] = [];
   private readonly flushedLengths: number[];
@@ -237,11 +233,6 @@ export class DataFiles {
       throw error;
     }
     if (created) await syncDirectory(this.dir);
-    if (this.recentHashes.size + leaves.length * 2 > HASH_CACHE_ENTRIES) this.recentHashes.clear();
-    appended.levels.forEach((hashes, level) => {
-      const first = levelLength(start, level);
-      hashes.forEach((hash, i) => this.recentHashes.set((first + i) * MAX_LEVELS + level, hash));
-    });
     this.written = { treeSize: end, statementsEnd: offset, frontier: appended.frontier };
     this.visibleSize = this.written.treeSize;
     return { ...this.written, epoch: this.epoch };
@@ -281,7 +272,6 @@ export class DataFiles {
   rollback(): Promise<void> {
     return this.oneAtATime(async () => {
       this.epoch++;
-      this.recentHashes.clear();
       const size = this.committedSize;
       this.visibleSize = size;
       this.written = { treeSize: size, statementsEnd: this.statementsEnd, frontier: this.frontier };
@@ -333,9 +323,9 @@ export class DataFiles {
     if (!Number.isInteger(level) || !Number.isInteger(index) || level < 0 || level >= MAX_LEVELS || index < 0 || (index + 1) * 2 ** level > this.visibleSize) {
       throw new LedgerError('LEDGER_UNKNOWN_ENTRY', `no subtree at level ${level} index ${index} in a tree of ${this.visibleSize}`);
     }
-    // Committed subtrees never change, and every receipt of a batch reads the same upper nodes:
-    // those are kept. Anything a rollback could still cut is read afresh, unless it is among the
-    // recent hashes (which a rollback empties).
+    // Hashes not yet in the level file wait in memory (a rollback drops those it cuts). Committed
+    // subtrees never change, and every receipt of a batch reads the same upper nodes: those are kept.
+    // Anything else a rollback could still cut is read afresh.
     const flushed = this.flushedLengths[level] as number;
     if (index >= flushed) {
       const waiting = this.pendingHashes[level]?.[index - flushed];
@@ -344,7 +334,7 @@ export class DataFiles {
     }
     const committed = (index + 1) * 2 ** level <= this.committedSize;
     const key = index * MAX_LEVELS + level;
-    const cached = this.recentHashes.get(key) ?? (committed ? this.hashCache.get(key) : undefined);
+    const cached = committed ? this.hashCache.get(key) : undefined;
     if (cached) return cached;
     const hash = new Uint8Array(HASH_SIZE);
     try {
