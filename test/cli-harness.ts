@@ -20,6 +20,8 @@ export function countersign(args: string[], options: { cwd?: string; timeoutMs?:
     cwd: options.cwd,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 30_000,
+    // serve and dev key-vault stop gracefully on SIGTERM: a run that must end at its limit is killed outright.
+    killSignal: 'SIGKILL',
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   if (result.error) throw result.error;

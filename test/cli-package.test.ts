@@ -6,7 +6,7 @@ import { REPO_ROOT, scratchDir } from './cli-harness.js';
 const CLI_PACKAGE = join(REPO_ROOT, 'packages/cli');
 
 function run(command: string, args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, NODE_OPTIONS: '' } });
   if (result.error) throw result.error;
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -13,6 +13,7 @@ function modulesLoadedBy(args: string[], cwd: string): { status: number; modules
     cwd,
     encoding: 'utf8',
     timeout: 30_000,
+    killSignal: 'SIGKILL',
     env: { ...process.env, NODE_OPTIONS: '', COUNTERSIGN_MODULE_TRACE: trace },
   });
   if (result.error) throw result.error;

@@ -11,7 +11,7 @@ export const AGENT_NODES: Record<'Node20_1' | 'Node24', string> = {
 
 /** Bundles the tasks as `npm run build` does, so the tests run what the agent would run. */
 export function bundleTasks(): void {
-  execFileSync(process.execPath, [join(PACKAGE_DIR, 'scripts', 'bundle-tasks.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(PACKAGE_DIR, 'scripts', 'bundle-tasks.mjs')], { stdio: 'inherit', timeout: 120_000, killSignal: 'SIGKILL' });
 }
 
 export interface TaskRun {
@@ -46,7 +46,7 @@ export function runTask(folder: string, inputs: Record<string, string>, agent: {
     ...agent.env,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const result = spawnSync(agent.node ?? AGENT_NODES.Node20_1, [join(PACKAGE_DIR, 'tasks', folder, 'index.js')], { cwd: agent.workDir, env, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(agent.node ?? AGENT_NODES.Node20_1, [join(PACKAGE_DIR, 'tasks', folder, 'index.js')], { cwd: agent.workDir, env, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   if (result.error) throw result.error;
   const run: TaskRun = { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, outputs: {}, issues: [], summaries: [] };
   for (const line of result.stdout.split('\n')) {

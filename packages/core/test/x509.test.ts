@@ -299,7 +299,7 @@ const SIGNATURE_NAMES: Record<KeyKind, RegExp> = {
 
 /** openssl's own parser as a second opinion; the PEM goes in on stdin. */
 function opensslText(der: Uint8Array): string {
-  return execFileSync('/usr/bin/openssl', ['x509', '-noout', '-text'], { input: certificateToPem(der) }).toString();
+  return execFileSync('/usr/bin/openssl', ['x509', '-noout', '-text'], { input: certificateToPem(der), timeout: 30_000, killSignal: 'SIGKILL' }).toString();
 }
 
 const notBefore = new Date('2025-03-01T12:00:00.750Z');

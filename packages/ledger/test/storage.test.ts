@@ -508,13 +508,13 @@ describe('LedgerStore directory ownership', () => {
     const store = await openStore(dir);
     const second = openStore(dir);
     await expect(second).rejects.toThrow(expect.objectContaining({ code: 'LEDGER_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }));
-    const other = spawnSync(process.execPath, [child, 'open', dir], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    const other = spawnSync(process.execPath, [child, 'open', dir], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', env: { ...process.env, NODE_OPTIONS: '' } });
     expect(other.stderr).toBe('');
     expect(other.stdout.trim()).toMatch(new RegExp(`^LEDGER_LOCKED .*pid ${process.pid}`));
     await store.close();
     const again = await openStore(dir);
     await again.close();
-    const fromChild = spawnSync(process.execPath, [child, 'open', dir], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    const fromChild = spawnSync(process.execPath, [child, 'open', dir], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', env: { ...process.env, NODE_OPTIONS: '' } });
     expect(fromChild.stdout.trim()).toBe('opened');
   });
 
