@@ -18,5 +18,5 @@ export default {
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],
   testTimeout: 30000,
   // The second writes each file's start and end where CI's watchdog (.ci/watchdog) reads them, when asked to.
-  reporters: ['default', '<rootDir>/test/reporters/file-timeline.cjs'],
+  reporters: ['default', '<rootDir>/test/reporters/file-timeline.mjs'],
 };

@@ -1,9 +1,9 @@
 // Appends "START <file>" and "END <file>" lines, with the time in seconds, to the file that
 // COUNTERSIGN_TEST_TIMELINE names (and nothing without it). CI's watchdog reads it: a file that started
 // long ago and never ended is named in the log instead of the run going silent until the job's limit.
-const { appendFileSync } = require('node:fs');
+import { appendFileSync } from 'node:fs';
 
-class FileTimeline {
+export default class FileTimeline {
   constructor() {
     this.path = process.env.COUNTERSIGN_TEST_TIMELINE;
   }
@@ -20,5 +20,3 @@ class FileTimeline {
     this.write('END', test.path);
   }
 }
-
-module.exports = FileTimeline;
