@@ -27,6 +27,9 @@ export class KeyVaultSigner implements Signer {
   /** The hex SHA-256 of the version's SubjectPublicKeyInfo: the kid a local key with this public half gets. */
   readonly keyIdHex: string;
 
+  /** Settles when the client's first signature request has an answer, whatever it was. */
+  private firstAnswer: Promise<void> | undefined;
+
   private constructor(
     readonly algorithm: SignatureAlgorithm,
     /** https://NAME.vault.azure.net/keys/KEY/VERSION: the version every signature is made with. */
@@ -70,7 +73,7 @@ export class KeyVaultSigner implements Signer {
     let signature: Uint8Array;
     try {
       // Key Vault's ES* signatures are already the fixed-length r||s COSE wants; nothing is converted.
-      signature = (await this.cryptography.sign(this.algorithm.name as VaultSignatureAlgorithm, digest)).result;
+      signature = (await this.vaultSign(digest)).result;
     } catch (error) {
       throw vaultFailure(error, `signing with ${this.keyVersionUrl}`);
     }
@@ -88,6 +91,25 @@ export class KeyVaultSigner implements Signer {
 
   async publicKey(): Promise<KeyObject> {
     return this.verificationKey;
+  }
+
+  /**
+   * The SDK's Key Vault authentication sends a new client's first request without its body to draw the
+   * bearer challenge, and puts the body back only if no other request's challenge has finished first:
+   * a batch that starts many signatures at once can have its first one reach the vault empty (400
+   * BadParameter). So the first signature goes alone, and the rest follow once it has an answer.
+   */
+  private vaultSign(digest: Uint8Array): ReturnType<CryptographyClient['sign']> {
+    const send = () => this.cryptography.sign(this.algorithm.name as VaultSignatureAlgorithm, digest);
+    if (this.firstAnswer === undefined) {
+      const first = send();
+      this.firstAnswer = first.then(
+        () => undefined,
+        () => undefined,
+      );
+      return first;
+    }
+    return this.firstAnswer.then(send);
   }
 }
 

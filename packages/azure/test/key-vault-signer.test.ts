@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createSignedStatement, keyIdOf, SHA256, parseSignedStatement, verifyStatementSignature } from '@countersign/core';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { CryptographyClient } from '@azure/keyvault-keys';
+import { vaultClientOptions } from '../src/vault-connection.js';
 import { KeyVaultSigner } from '../src/key-vault-signer.js';
 import { rejectionCode } from './error-code.js';
 import { startEmulatorFixture, type EmulatorFixture } from './emulator-fixture.js';
@@ -164,6 +166,56 @@ describe('throttling', () => {
       expect(throttled.emulator.counters.throttled).toBeGreaterThanOrEqual(3);
     } finally {
       await throttled.emulator.close();
+    }
+  });
+});
+
+describe('a batch that starts many signatures at once on a new signer', () => {
+  const SIGNATURES = 8;
+  // The SDK's challenge probe is answered last, as on a slow first round trip.
+  const slowFirstChallenge = { challengeProbeDelayMs: 300 };
+
+  it('(the SDK alone sends the first request without its body when another challenge finishes first)', async () => {
+    const vault = await startEmulatorFixture(slowFirstChallenge);
+    try {
+      const created = await vault.keys.createEcKey('race', { curve: 'P-256' });
+      const client = new CryptographyClient(created, vault.connection.credential, vaultClientOptions(vault.connection));
+      const digest = createHash('sha256').update('artifact').digest();
+      const outcomes = await Promise.allSettled(Array.from({ length: SIGNATURES }, () => client.sign('ES256', digest)));
+      // If this fails, the SDK no longer loses the body and KeyVaultSigner's first-request wait can go.
+      const refusals = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { statusCode?: number; code?: string })] : []));
+      expect(refusals.map(({ statusCode, code }) => `${statusCode} ${code}`)).toEqual(['400 BadParameter']);
+    } finally {
+      await vault.emulator.close();
+    }
+  });
+
+  it('KeyVaultSigner sends its first request alone: every signature arrives whole and verifies', async () => {
+    const vault = await startEmulatorFixture(slowFirstChallenge);
+    try {
+      const created = await vault.keys.createEcKey('race', { curve: 'P-256' });
+      const signer = await KeyVaultSigner.open({ ...vault.connection, keyUrl: `${vault.emulator.url}/keys/race` });
+      const publicKey = jwkPublicKey(created.key ?? {});
+      const data = Array.from({ length: SIGNATURES }, (_, i) => new TextEncoder().encode(`artifact ${i}`));
+      const signatures = await Promise.all(data.map((bytes) => signer.sign(bytes)));
+      expect(signatures.map((signature, i) => verifiesWithNodeCrypto('ES256', publicKey, data[i] as Uint8Array, signature))).toEqual(data.map(() => true));
+      expect(vault.emulator.counters.signRequests).toBe(SIGNATURES);
+    } finally {
+      await vault.emulator.close();
+    }
+  });
+
+  it('after a first signature the vault refused, the others are still sent and answered', async () => {
+    const vault = await startEmulatorFixture(slowFirstChallenge);
+    try {
+      await vault.keys.createEcKey('race', { curve: 'P-256' });
+      const signer = await KeyVaultSigner.open({ ...vault.connection, keyUrl: `${vault.emulator.url}/keys/race` });
+      vault.emulator.faults.corruptSignatures = true;
+      const outcomes = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => signer.sign(new TextEncoder().encode(`artifact ${i}`))));
+      expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as { code?: string }).code : 'signed'))).toEqual(['AZURE_BAD_SIGNATURE', 'AZURE_BAD_SIGNATURE', 'AZURE_BAD_SIGNATURE']);
+      expect(vault.emulator.counters.signRequests).toBe(3);
+    } finally {
+      await vault.emulator.close();
     }
   });
 });

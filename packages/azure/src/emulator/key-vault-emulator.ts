@@ -30,6 +30,12 @@ export interface KeyVaultEmulatorOptions {
   readonly flavor?: VaultFlavor;
   /** Which bearer tokens are accepted; any non-empty token by default. */
   readonly acceptToken?: (token: string) => boolean;
+  /**
+   * Holds the 401 answer to a challenge probe (a request that should carry a body but came with neither
+   * body nor token: how the SDK's new clients draw the bearer challenge) this long, as a slow first round
+   * trip would: the challenges of the client's concurrent requests then finish before the probe's.
+   */
+  readonly challengeProbeDelayMs?: number;
 }
 
 export interface EmulatorCounters {
@@ -101,7 +107,11 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
     const body = await readBody(request);
     if (options.latencyMs) await sleep(options.latencyMs);
     const token = bearerToken(request);
-    if (token === undefined) throw unauthorized('AKV10000: Request is missing a Bearer or PoP token.');
+    if (token === undefined) {
+      const probe = body.length === 0 && request.method !== 'GET' && request.method !== 'DELETE';
+      if (probe && options.challengeProbeDelayMs) await sleep(options.challengeProbeDelayMs);
+      throw unauthorized('AKV10000: Request is missing a Bearer or PoP token.');
+    }
     if (!acceptToken(token)) throw unauthorized('AKV10032: The emulator does not accept this token.');
     const url = new URL(request.url ?? '/', baseUrl);
     const apiVersion = url.searchParams.get('api-version');
