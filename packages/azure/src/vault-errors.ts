@@ -5,7 +5,7 @@ interface RestErrorLike {
   name?: string;
   statusCode?: number;
   code?: string;
-  details?: { error?: { code?: string; innerError?: { code?: string } } };
+  details?: { error?: { code?: string; message?: string; innerError?: { code?: string } } };
 }
 
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
@@ -14,10 +14,25 @@ function innerCode(error: RestErrorLike): string | undefined {
   return error.details?.error?.innerError?.code;
 }
 
+// Anything shaped like a JSON web token is cut from a service message, in case one ever quoted it.
+const TOKEN_LIKE = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+
+/**
+ * The vault's own words on a request it refused as malformed or conflicting ("Property value has
+ * invalid value."): what the user must change is in them, and the status and code alone do not say it.
+ */
+function serviceReason(error: RestErrorLike): string {
+  const message = error.details?.error?.message;
+  if (typeof message !== 'string' || message.trim() === '') return '';
+  const reason = message.trim().replace(TOKEN_LIKE, '[token]');
+  return `: ${reason.length > 300 ? `${reason.slice(0, 297)}...` : reason}`;
+}
+
 /**
  * Turns what the Azure SDK throws into one typed, one-line error. Messages are built here from the
- * status and the service's error code only: SDK and identity messages can quote request details, and
- * nothing that might hold a token is passed on.
+ * status and the service's error code, and for a request refused as malformed or conflicting (400,
+ * 409) the vault's own message: SDK and identity messages can quote request details, and nothing that
+ * might hold a token is passed on.
  */
 export function vaultFailure(error: unknown, what: string, subject: 'key' | 'certificate' = 'key'): AzureError {
   if (isCountersignError(error) && error instanceof AzureError) return error;
@@ -44,6 +59,9 @@ export function vaultFailure(error: unknown, what: string, subject: 'key' | 'cer
       return new AzureError('AZURE_THROTTLED', `${what}: the vault kept throttling after every retry (429 ${code}); sign fewer at once, or later`);
     case undefined:
       return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault could not be reached (${code})`);
+    case 400:
+    case 409:
+      return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault answered ${status} ${code}${serviceReason(failure)}`);
     default:
       return new AzureError('AZURE_SERVICE_ERROR', `${what}: the vault answered ${status} ${code}`);
   }
