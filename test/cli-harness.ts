@@ -28,6 +28,18 @@ export function countersign(args: string[], options: { cwd?: string; timeoutMs?:
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** countersign run as `countersign` does, in a process allowed only `limit` open file descriptors (Linux and macOS shells). */
+export function countersignWithFileLimit(limit: number, args: string[], options: { timeoutMs?: number } = {}): CliRun {
+  const result = spawnSync('/bin/sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, CLI_BIN, ...args], {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 30_000,
+    killSignal: 'SIGKILL',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  if (result.error) throw result.error;
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** A fresh directory for one test file, removed by the returned cleanup. */
 export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `countersign-${prefix}-`));

@@ -1,0 +1,2 @@
+import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);
+import{a as o,b as p}from"./chunk-22LZZDB4.js";import{k as r,o as i}from"./chunk-LRLCTJXD.js";import{f as a}from"./chunk-LSUQJ4JH.js";async function u(e){let{taskVaultConnection:t}=await o();return t({emulatorCa:i("key-vault-ca"),readText:a,signIn:()=>p(e),debug:n=>e.debug(n)})}function d(e,t){return r(e,async n=>(await o()).KeyVaultSigner.open({keyUrl:n,...await u(t)}))}export{u as a,d as b};

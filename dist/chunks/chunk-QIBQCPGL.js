@@ -1,2 +1,0 @@
-import{createRequire as __countersignRequire}from'node:module';const require=__countersignRequire(import.meta.url);
-import{a as o,b as p}from"./chunk-74ZCHT6F.js";import{k as r,o as i}from"./chunk-CGESYARL.js";import{e as a}from"./chunk-WKZHS43M.js";async function u(e){let{taskVaultConnection:t}=await o();return t({emulatorCa:i("key-vault-ca"),readText:a,signIn:()=>p(e),debug:n=>e.debug(n)})}function d(e,t){return r(e,async n=>(await o()).KeyVaultSigner.open({keyUrl:n,...await u(t)}))}export{u as a,d as b};
