@@ -14,25 +14,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built `countersign` as a separate process, the way a user or CI job does. */
-export function countersign(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliRun {
-  const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
+/**
+ * Runs the built `countersign` as a separate process, the way a user or CI job does; with `fileLimit`,
+ * in a process allowed only that many open file descriptors (a shell's `ulimit -n`).
+ */
+export function countersign(args: string[], options: { cwd?: string; timeoutMs?: number; fileLimit?: number } = {}): CliRun {
+  const command = [process.execPath, CLI_BIN, ...args];
+  const [file, ...fileArgs] = options.fileLimit === undefined ? command : ['/bin/sh', '-c', 'ulimit -n "$0" && exec "$@"', String(options.fileLimit), ...command];
+  const result = spawnSync(file as string, fileArgs, {
     cwd: options.cwd,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 30_000,
     // serve and dev key-vault stop gracefully on SIGTERM: a run that must end at its limit is killed outright.
-    killSignal: 'SIGKILL',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  if (result.error) throw result.error;
-  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** countersign run as `countersign` does, in a process allowed only `limit` open file descriptors (Linux and macOS shells). */
-export function countersignWithFileLimit(limit: number, args: string[], options: { timeoutMs?: number } = {}): CliRun {
-  const result = spawnSync('/bin/sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, CLI_BIN, ...args], {
-    encoding: 'utf8',
-    timeout: options.timeoutMs ?? 30_000,
     killSignal: 'SIGKILL',
     env: { ...process.env, NODE_OPTIONS: '' },
   });

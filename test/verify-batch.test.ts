@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedReceipts, receiptsOf } from '@countersign/core';
-import { countersign, countersignWithFileLimit, expectOneLineError, scratchDir } from './cli-harness.js';
+import { countersign, expectOneLineError, scratchDir } from './cli-harness.js';
 import { startServer } from './serve-harness.js';
 
 const { dir, cleanup } = scratchDir('batch');
@@ -116,7 +116,7 @@ describe('a logged batch on two threads', () => {
       expect(countersign(['trust', 'add-service', '--policy', batchPolicy, '--url', ledger.url]).status).toBe(0);
       expectOneLineError(countersign(['log', `${batch[0]}.cose`, '--service', ledger.url, '--concurrency', '0']), 2, /--concurrency must be a whole number/);
       // Under a limit of 64 open files (macOS shells default to 256): 160 statements read at once would not fit.
-      const registered = countersignWithFileLimit(64, ['log', ...batch.map((file) => `${file}.cose`), '--service', ledger.url, '--concurrency', '8']);
+      const registered = countersign(['log', ...batch.map((file) => `${file}.cose`), '--service', ledger.url, '--concurrency', '8'], { fileLimit: 64 });
       const lines = registered.stderr.trim().split('\n');
       expect({ status: registered.status, failures: lines.filter((line) => !line.startsWith('logged ')) }).toEqual({ status: 0, failures: [] });
       expect(lines).toHaveLength(160);
