@@ -34,3 +34,13 @@ export async function statusOf(work: () => Promise<unknown>): Promise<{ statusCo
     return { statusCode, code };
   }
 }
+
+/** What an SDK call that must fail throws, as thrown (for code that reads it, such as vaultFailure). */
+export async function sdkFailureOf(work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await work();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the call succeeded');
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { vaultFailure } from '../src/vault-errors.js';
 import { startEmulatorFixture, type EmulatorFixture } from './emulator-fixture.js';
+import { sdkFailureOf } from './error-code.js';
 
 let fixture: EmulatorFixture;
 
@@ -12,18 +13,9 @@ afterAll(async () => {
   await fixture.emulator.close();
 });
 
-async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('the call succeeded');
-}
-
 describe('what a refused request tells the user', () => {
   it('a request the vault calls malformed carries the vault’s own reason, read from what the SDK throws', async () => {
-    const thrown = await failureOf(() => fixture.keys.createKey('bad-curve', 'EC', { curve: 'P-999' as 'P-256' }));
+    const thrown = await sdkFailureOf(() => fixture.keys.createKey('bad-curve', 'EC', { curve: 'P-999' as 'P-256' }));
     const failure = vaultFailure(thrown, 'creating bad-curve');
     expect(failure.code).toBe('AZURE_SERVICE_ERROR');
     expect(failure.message).toBe('creating bad-curve: the vault answered 400 BadParameter: The specified curve (crv) is invalid: P-999');
